@@ -1,0 +1,6 @@
+// STUB: to be replaced by the full schema of this kind.
+import { z } from 'zod';
+import { obj } from '../fields/common.js';
+
+export const telemetrySpec = obj({ placeholder: z.string().optional() });
+export type TelemetrySpecType = z.infer<typeof telemetrySpec>;
