@@ -5,3 +5,4 @@ export { loadText, loadPaths, validateObject, expandPaths, CONFIG_FILE_EXTENSION
 export { DEFAULT_NAMESPACE, resourceKey, type ObjectMeta, type Resource, type ResourceOrigin } from './resource.js';
 export { parseDuration } from './fields/duration.js';
 export { compileRe2, re2Error } from './fields/regex.js';
+export { resolveHost, hostMatches, DEFAULT_DOMAIN_SUFFIX } from './hosts.js';

@@ -76,8 +76,30 @@ function describe(issue: Issue, value: unknown): { code: ConfigErrorCode; proble
         problem: `${kindOf(value)} is not allowed`,
         hint: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
       };
+    case 'too_small':
+    case 'too_big':
+      // A schema that words its own message (rather than zod's "Too small: …") knows best.
+      if (!/^Too (small|big)/.test(issue.message)) return { code: 'INVALID_VALUE', problem: issue.message, hint: '' };
+      return describeRange(issue, value);
+    case 'invalid_format':
+      return { code: 'INVALID_VALUE', problem: `${kindOf(value)} ${issue.message}`, hint: '' };
+    case 'not_multiple_of':
+      return { code: 'INVALID_VALUE', problem: `${kindOf(value)} is not a multiple of ${String(issue.divisor)}`, hint: '' };
+    case 'custom': {
+      // A refinement may say which kind of error it found (e.g. MISSING_FIELD for "MUTUAL needs
+      // clientCertificate"); by default it is a bad value.
+      const params = issue.params as { hint?: string; code?: ConfigErrorCode } | undefined;
+      return { code: params?.code ?? 'INVALID_VALUE', problem: issue.message, hint: params?.hint ?? '' };
+    }
+    default:
+      return { code: 'INVALID_VALUE', problem: issue.message, hint: '' };
+  }
+}
+
+function describeRange(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, value: unknown): { code: ConfigErrorCode; problem: string; hint: string } {
+  switch (issue.code) {
     case 'too_small': {
-      if (issue.origin === 'array') return { code: 'INVALID_VALUE', problem: 'the list is empty', hint: `give at least ${String(issue.minimum)} item(s)` };
+      if (issue.origin === 'array') return { code: 'INVALID_VALUE', problem: Array.isArray(value) && value.length > 0 ? 'the list has too few items' : 'the list is empty', hint: `give at least ${String(issue.minimum)} item(s)` };
       if (issue.origin === 'string') return { code: 'INVALID_VALUE', problem: 'the string is too short', hint: `give at least ${String(issue.minimum)} character(s)` };
       return { code: 'INVALID_VALUE', problem: `${kindOf(value)} is too small`, hint: `use a value ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}` };
     }
@@ -86,15 +108,5 @@ function describe(issue: Issue, value: unknown): { code: ConfigErrorCode; proble
       if (issue.origin === 'string') return { code: 'INVALID_VALUE', problem: 'the string is too long', hint: `give at most ${String(issue.maximum)} character(s)` };
       return { code: 'INVALID_VALUE', problem: `${kindOf(value)} is too large`, hint: `use a value ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}` };
     }
-    case 'invalid_format':
-      return { code: 'INVALID_VALUE', problem: `${kindOf(value)} ${issue.message}`, hint: '' };
-    case 'not_multiple_of':
-      return { code: 'INVALID_VALUE', problem: `${kindOf(value)} is not a multiple of ${String(issue.divisor)}`, hint: '' };
-    case 'custom': {
-      const hint = (issue.params as { hint?: string } | undefined)?.hint ?? '';
-      return { code: 'INVALID_VALUE', problem: issue.message, hint };
-    }
-    default:
-      return { code: 'INVALID_VALUE', problem: issue.message, hint: '' };
   }
 }

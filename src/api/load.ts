@@ -89,7 +89,7 @@ function validateDocument(doc: SourceDocument, file: string): LoadedResource | C
   const metadata = { ...meta.data, namespace: meta.data.namespace ?? DEFAULT_NAMESPACE };
   return {
     resource: { apiVersion: o.apiVersion, kind: info.kind, metadata, spec: spec.data as Record<string, unknown> },
-    origin: { file, line: at([]).line, document: doc.index },
+    origin: { file, line: at([]).line, document: doc.index, namespaced: meta.data.namespace !== undefined },
   };
 }
 

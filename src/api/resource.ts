@@ -29,6 +29,8 @@ export interface ResourceOrigin {
   line: number;
   /** 0-based index of the YAML document within the file. */
   document: number;
+  /** Whether the document named its namespace (false: it got the default). */
+  namespaced: boolean;
 }
 
 export const DEFAULT_NAMESPACE = 'default';

@@ -38,7 +38,8 @@ export function parseSource(text: string, file: string): ParsedSource {
       }
       return;
     }
-    if (doc.contents === null) return; // a `---` with nothing after it
+    // A `---` with nothing after it (e.g. at the end of a file) is an empty document, not a resource.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
@@ -63,7 +64,9 @@ function offsetOf(doc: Document, path: ReadonlyArray<PropertyKey>, wantKey: bool
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
       if (!pair) return offset;
       const key = pair.key as Node;
-      if (last && wantKey) return key.range?.[0] ?? offset;
+      // An error about a whole map or list (e.g. "one of a, b is required") reads best at its key.
+      const value = pair.value as Node | null;
+      if (last && (wantKey || isMap(value) || isSeq(value))) return key.range?.[0] ?? offset;
       node = (pair.value as Node | null) ?? null;
       offset = node?.range?.[0] ?? key.range?.[0] ?? offset;
     } else if (isSeq(node) && typeof seg === 'number') {

@@ -16,7 +16,7 @@ test('an unknown kind suggests the nearest known one', () => {
 });
 
 test('a bad document does not hide the good one beside it', () => {
-  const text = 'apiVersion: v1\nkind: Nope\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: prod}\nspec: {}\n';
+  const text = 'apiVersion: v1\nkind: Nope\n---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: gw, namespace: prod}\nspec: {egress: [{hosts: ["./*"]}]}\n';
   const r = loadText(text, 'multi.yaml');
   assert.equal(r.resources.length, 1);
   assert.equal(r.resources[0]?.resource.metadata.namespace, 'prod');
@@ -29,4 +29,10 @@ test('namespace defaults to "default" and metadata is validated', () => {
   assert.equal(r.errors[0]?.code, 'INVALID_METADATA');
   assert.equal(r.errors[0]?.path, 'metadata.name');
   assert.equal(r.errors[0]?.position.line, 4);
+});
+
+test('a trailing document separator is not an empty resource', () => {
+  const r = loadText('apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: d}\nspec: {mtls: {mode: STRICT}}\n---\n', 't.yaml');
+  assert.deepEqual(r.errors.map((e) => e.message), []);
+  assert.equal(r.resources.length, 1);
 });

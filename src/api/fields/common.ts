@@ -66,14 +66,18 @@ export const dns1123Label = z.string().max(63).regex(DNS1123_LABEL, {
 });
 
 /**
- * A host as Istio writes it in VirtualService/ServiceEntry/DestinationRule: an FQDN or short
- * name, optionally with a leading `*` wildcard (`*.example.com`), or `*` alone.
+ * A host as Istio writes it in VirtualService/ServiceEntry/DestinationRule: a DNS name or short
+ * name of lowercase DNS-1123 labels, optionally with `*` as the whole leftmost label
+ * (`*.example.com`), or `*` alone — Istio's ValidateWildcardDomain.
  */
 export const hostName = z.string().min(1).superRefine((h, ctx) => {
   if (h === '*') return;
-  const body = h.startsWith('*.') ? h.slice(2) : h.startsWith('*') ? h.slice(1) : h;
-  const ok = body.length > 0 && body.length <= 253 && body.split('.').every((l) => /^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$/.test(l));
+  const body = h.startsWith('*.') ? h.slice(2) : h;
+  const ok = body.length > 0 && body.length <= 253 && body.split('.').every((l) => l.length <= 63 && DNS1123_LABEL.test(l));
   if (!ok) {
-    ctx.addIssue({ code: 'custom', message: `"${h}" is not a valid host`, params: { hint: 'use a DNS name such as "reviews", "reviews.default.svc.cluster.local" or a wildcard "*.example.com"' } });
+    const hint = h.startsWith('*') && !h.startsWith('*.')
+      ? 'a wildcard must be the whole leftmost label, e.g. "*.example.com"'
+      : 'use lowercase DNS labels such as "reviews", "reviews.default.svc.cluster.local" or a wildcard "*.example.com"';
+    ctx.addIssue({ code: 'custom', message: `"${h}" is not a valid host`, params: { hint } });
   }
 });
