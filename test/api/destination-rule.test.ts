@@ -1,53 +1,38 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { loadText } from '../../src/api/index.js';
+import { expectOnlyError as expectOnly, resourceYaml, sampleText as sample, specsOf } from '../helpers/config.js';
 import type { DestinationRuleSpec } from '../../src/api/networking/destination-rule.js';
 
-const sample = (name: string) => readFileSync(new URL(`../../../samples/bookinfo/networking/${name}`, import.meta.url), 'utf8');
 
 /** A DestinationRule whose spec starts on line 6: `spec` lines are given without indentation. */
 function dr(...spec: string[]): string {
-  return ['apiVersion: networking.istio.io/v1', 'kind: DestinationRule', 'metadata:', '  name: t', 'spec:', ...spec.map((l) => `  ${l}`)].join('\n');
+  return resourceYaml('networking.istio.io/v1', 'DestinationRule', spec);
 }
 
-function expectOnly(text: string, want: { code: string; path: string; line: number }): void {
-  const r = loadText(text, 't.yaml');
-  const all = r.errors.map((e) => e.message).join('\n');
-  assert.equal(r.errors.length, 1, `expected one error, got:\n${all}`);
-  const e = r.errors[0]!;
-  assert.equal(e.path, want.path, all);
-  assert.equal(e.code, want.code, all);
-  assert.equal(e.position.line, want.line, all);
-}
 
-function expectValid(text: string): DestinationRuleSpec[] {
-  const r = loadText(text, 't.yaml');
-  assert.deepEqual(r.errors.map((e) => e.message), []);
-  return r.resources.map((x) => x.resource.spec as DestinationRuleSpec);
-}
 
 test('bookinfo destination-rule-all.yaml loads with four rules and their subsets', () => {
-  const specs = expectValid(sample('destination-rule-all.yaml'));
+  const specs = specsOf<DestinationRuleSpec>(sample('destination-rule-all.yaml'));
   assert.deepEqual(specs.map((s) => s.host), ['productpage', 'reviews', 'ratings', 'details']);
   assert.deepEqual(specs[2]?.subsets?.map((s) => s.name), ['v1', 'v2', 'v2-mysql', 'v2-mysql-vm']);
   assert.deepEqual(specs[3]?.subsets?.[1]?.labels, { version: 'v2' });
 });
 
 test('bookinfo destination-rule-all-mtls.yaml asks for ISTIO_MUTUAL everywhere', () => {
-  const specs = expectValid(sample('destination-rule-all-mtls.yaml'));
+  const specs = specsOf<DestinationRuleSpec>(sample('destination-rule-all-mtls.yaml'));
   assert.equal(specs.length, 4);
   for (const s of specs) assert.equal(s.trafficPolicy?.tls?.mode, 'ISTIO_MUTUAL');
 });
 
 test('bookinfo destination-rule-reviews.yaml uses RANDOM load balancing', () => {
-  const [spec] = expectValid(sample('destination-rule-reviews.yaml'));
+  const [spec] = specsOf<DestinationRuleSpec>(sample('destination-rule-reviews.yaml'));
   assert.equal(spec?.trafficPolicy?.loadBalancer?.simple, 'RANDOM');
   assert.deepEqual(spec?.subsets?.map((s) => s.name), ['v1', 'v2', 'v3']);
 });
 
 test('reference: subset-level policy overrides the service-level one', () => {
-  const [spec] = expectValid(dr(
+  const [spec] = specsOf<DestinationRuleSpec>(dr(
     'host: ratings.prod.svc.cluster.local',
     'trafficPolicy:',
     '  loadBalancer:',
@@ -64,7 +49,7 @@ test('reference: subset-level policy overrides the service-level one', () => {
 });
 
 test('reference: port-level settings and a workload-scoped MUTUAL credential', () => {
-  expectValid(dr(
+  specsOf<DestinationRuleSpec>(dr(
     'host: ratings.prod.svc.cluster.local',
     'trafficPolicy:',
     '  portLevelSettings:',
@@ -77,7 +62,7 @@ test('reference: port-level settings and a workload-scoped MUTUAL credential', (
     '    loadBalancer:',
     '      simple: ROUND_ROBIN',
   ));
-  expectValid(dr(
+  specsOf<DestinationRuleSpec>(dr(
     'host: example.com',
     'workloadSelector:',
     '  matchLabels:',
@@ -95,8 +80,8 @@ test('reference: port-level settings and a workload-scoped MUTUAL credential', (
 });
 
 test('reference: sticky sessions, circuit breaking, redis pool and TLS origination', () => {
-  expectValid(dr('host: ratings.prod.svc.cluster.local', 'trafficPolicy:', '  loadBalancer:', '    consistentHash:', '      httpCookie:', '        name: user', '        ttl: 0s'));
-  expectValid(dr(
+  specsOf<DestinationRuleSpec>(dr('host: ratings.prod.svc.cluster.local', 'trafficPolicy:', '  loadBalancer:', '    consistentHash:', '      httpCookie:', '        name: user', '        ttl: 0s'));
+  specsOf<DestinationRuleSpec>(dr(
     'host: reviews.prod.svc.cluster.local',
     'trafficPolicy:',
     '  connectionPool:',
@@ -110,7 +95,7 @@ test('reference: sticky sessions, circuit breaking, redis pool and TLS originati
     '    interval: 5m',
     '    baseEjectionTime: 15m',
   ));
-  expectValid(dr(
+  specsOf<DestinationRuleSpec>(dr(
     'host: myredissrv.prod.svc.cluster.local',
     'trafficPolicy:',
     '  connectionPool:',
@@ -121,7 +106,7 @@ test('reference: sticky sessions, circuit breaking, redis pool and TLS originati
     '        time: 7200s',
     '        interval: 75s',
   ));
-  expectValid(dr(
+  specsOf<DestinationRuleSpec>(dr(
     'host: mydbserver.prod.svc.cluster.local',
     'trafficPolicy:',
     '  tls:',
@@ -130,11 +115,11 @@ test('reference: sticky sessions, circuit breaking, redis pool and TLS originati
     '    privateKey: /etc/certs/client_private_key.pem',
     '    caCertificates: /etc/certs/rootcacerts.pem',
   ));
-  expectValid(dr('host: "*.foo.com"', 'trafficPolicy:', '  tls:', '    mode: SIMPLE'));
+  specsOf<DestinationRuleSpec>(dr('host: "*.foo.com"', 'trafficPolicy:', '  tls:', '    mode: SIMPLE'));
 });
 
 test('reference: locality distribute and failover, maglev, tunnel', () => {
-  expectValid(dr(
+  specsOf<DestinationRuleSpec>(dr(
     'host: helloworld.sample.svc.cluster.local',
     'trafficPolicy:',
     '  loadBalancer:',
@@ -150,7 +135,7 @@ test('reference: locality distribute and failover, maglev, tunnel', () => {
     '          "us-west/zone1/*": 20',
     '          "us-west/zone2/*": 80',
   ));
-  expectValid(dr(
+  specsOf<DestinationRuleSpec>(dr(
     'host: helloworld.sample.svc.cluster.local',
     'trafficPolicy:',
     '  loadBalancer:',
@@ -163,8 +148,8 @@ test('reference: locality distribute and failover, maglev, tunnel', () => {
     '  outlierDetection:',
     '    consecutive5xxErrors: 1',
   ));
-  expectValid(dr('host: cache.svc.cluster.local', 'trafficPolicy:', '  loadBalancer:', '    consistentHash:', '      useSourceIp: true', '      maglev:', '        tableSize: 65537'));
-  expectValid(dr('host: mysql.db.svc.cluster.local', 'trafficPolicy:', '  tunnel:', '    protocol: CONNECT', '    targetHost: egress.example.com', '    targetPort: 8080'));
+  specsOf<DestinationRuleSpec>(dr('host: cache.svc.cluster.local', 'trafficPolicy:', '  loadBalancer:', '    consistentHash:', '      useSourceIp: true', '      maglev:', '        tableSize: 65537'));
+  specsOf<DestinationRuleSpec>(dr('host: mysql.db.svc.cluster.local', 'trafficPolicy:', '  tunnel:', '    protocol: CONNECT', '    targetHost: egress.example.com', '    targetPort: 8080'));
 });
 
 test('invalid: maxEjectionPercent above 100', () => {

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadText } from '../../src/api/index.js';
+import { expectOnlyError, loadValid as loadOk } from '../helpers/config.js';
 import type { GatewaySpec } from '../../src/api/networking/gateway.js';
 
-function loadOk(text: string) {
-  const r = loadText(text, 'gw.yaml');
-  assert.deepEqual(r.errors.map((e) => e.message), []);
-  return r.resources.map((x) => x.resource);
+
+/** Expects exactly one error, at the line marked `# <-`. */
+function expectError(text: string, code: string, path: string, problem?: RegExp): void {
+  expectOnlyError(text, { code, path, problem });
 }
 
 function gw(spec: string): string {
@@ -19,19 +19,6 @@ function marksParent(snippet: string): boolean {
   return /^ *# <-\n/.test(snippet);
 }
 
-/** Expects exactly one error, at the line marked `# <-`. */
-function expectError(text: string, code: string, path: string, problem?: RegExp): void {
-  const line = text.split('\n').findIndex((l) => l.includes('# <-')) + 1;
-  assert.ok(line > 0, 'the test YAML marks the expected line with "# <-"');
-  const r = loadText(text, 'bad.yaml');
-  assert.equal(r.resources.length, 0);
-  assert.equal(r.errors.length, 1, r.errors.map((e) => e.message).join('\n'));
-  const e = r.errors[0]!;
-  assert.equal(e.code, code, e.message);
-  assert.equal(e.path, path, e.message);
-  assert.equal(e.position.line, line, e.message);
-  if (problem) assert.match(e.problem, problem);
-}
 
 /** One HTTPS server on 443 with the given tls block (indented under `tls:`). */
 function httpsServer(tls: string): string {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadText } from '../../src/api/index.js';
 import { resolveMeshConfig, type MeshConfigSpec } from '../../src/api/mesh/mesh-config.js';
-import { assertInvalid, assertLoads, type InvalidCase } from './expect-error.js';
+import { assertInvalid, loadValid, type InvalidCase } from '../helpers/config.js';
 
 const FULL = `apiVersion: config.isthmus.dev/v1alpha1
 kind: MeshConfig
@@ -52,7 +52,7 @@ spec:
 `;
 
 function specOf(yaml: string): MeshConfigSpec {
-  return assertLoads(yaml)[0]?.resource.spec as MeshConfigSpec;
+  return loadValid(yaml)[0]?.spec as MeshConfigSpec;
 }
 
 test('a MeshConfig setting every field loads, and resolving keeps every value', () => {

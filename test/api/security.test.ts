@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { loadText } from '../../src/api/index.js';
 import type { AuthorizationPolicySpec, PeerAuthenticationSpec } from '../../src/api/security/index.js';
-import { assertInvalid, assertLoads, type InvalidCase } from './expect-error.js';
+import { assertInvalid, loadValid, type InvalidCase } from '../helpers/config.js';
 
 const PEER_AUTHENTICATION_EXAMPLES = `apiVersion: security.istio.io/v1beta1
 kind: PeerAuthentication
@@ -390,22 +390,22 @@ spec:
 `;
 
 test('Istio reference examples for PeerAuthentication load with no errors', () => {
-  const rs = assertLoads(PEER_AUTHENTICATION_EXAMPLES);
+  const rs = loadValid(PEER_AUTHENTICATION_EXAMPLES);
   assert.equal(rs.length, 5);
-  const spec = rs[3]?.resource.spec as PeerAuthenticationSpec;
+  const spec = rs[3]?.spec as PeerAuthenticationSpec;
   assert.deepEqual(spec.portLevelMtls, { 8080: { mode: 'DISABLE' } });
 });
 
 test('Istio reference examples for AuthorizationPolicy load with no errors', () => {
-  const rs = assertLoads(AUTHORIZATION_POLICY_EXAMPLES);
+  const rs = loadValid(AUTHORIZATION_POLICY_EXAMPLES);
   assert.equal(rs.length, 12);
-  const custom = rs[9]?.resource.spec as AuthorizationPolicySpec;
+  const custom = rs[9]?.spec as AuthorizationPolicySpec;
   assert.equal(custom.action, 'CUSTOM');
   assert.equal(custom.provider?.name, 'my-custom-authz');
 });
 
 test('Istio reference examples for RequestAuthentication (and their policies) load with no errors', () => {
-  assert.equal(assertLoads(REQUEST_AUTHENTICATION_EXAMPLES).length, 8);
+  assert.equal(loadValid(REQUEST_AUTHENTICATION_EXAMPLES).length, 8);
 });
 
 test('the bookinfo security samples load', async () => {

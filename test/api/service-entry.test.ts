@@ -1,31 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadText } from '../../src/api/index.js';
+import { expectOnlyError as expectOnly, resourceYaml, specsOf as expectValid } from '../helpers/config.js';
 import type { ServiceEntrySpec } from '../../src/api/networking/service-entry.js';
 import type { WorkloadEntrySpec } from '../../src/api/networking/workload-entry.js';
 
 /** A resource of `kind` whose spec starts on line 6: `spec` lines are given without indentation. */
 function res(kind: string, ...spec: string[]): string {
-  return ['apiVersion: networking.istio.io/v1', `kind: ${kind}`, 'metadata:', '  name: t', 'spec:', ...spec.map((l) => `  ${l}`)].join('\n');
+  return resourceYaml('networking.istio.io/v1', kind, spec);
 }
 const se = (...spec: string[]) => res('ServiceEntry', ...spec);
 const we = (...spec: string[]) => res('WorkloadEntry', ...spec);
 
-function expectOnly(text: string, want: { code: string; path: string; line: number }): void {
-  const r = loadText(text, 't.yaml');
-  const all = r.errors.map((e) => e.message).join('\n');
-  assert.equal(r.errors.length, 1, `expected one error, got:\n${all}`);
-  const e = r.errors[0]!;
-  assert.equal(e.path, want.path, all);
-  assert.equal(e.code, want.code, all);
-  assert.equal(e.position.line, want.line, all);
-}
 
-function expectValid<T>(text: string): T[] {
-  const r = loadText(text, 't.yaml');
-  assert.deepEqual(r.errors.map((e) => e.message), []);
-  return r.resources.map((x) => x.resource.spec as T);
-}
 
 test('reference: external HTTPS APIs routed by SNI', () => {
   const [spec] = expectValid<ServiceEntrySpec>(se(

@@ -1,28 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadText } from '../../src/api/index.js';
+import { expectOnlyError as expectOnly, resourceYaml, specsOf } from '../helpers/config.js';
 import type { SidecarSpec } from '../../src/api/networking/sidecar.js';
 
 /** A Sidecar whose spec starts on line 6: `spec` lines are given without indentation. */
 function sc(...spec: string[]): string {
-  return ['apiVersion: networking.istio.io/v1', 'kind: Sidecar', 'metadata:', '  name: default', 'spec:', ...spec.map((l) => `  ${l}`)].join('\n');
-}
-
-function expectOnly(text: string, want: { code: string; path: string; line: number }): void {
-  const r = loadText(text, 't.yaml');
-  const all = r.errors.map((e) => e.message).join('\n');
-  assert.equal(r.errors.length, 1, `expected one error, got:\n${all}`);
-  const e = r.errors[0]!;
-  assert.equal(e.path, want.path, all);
-  assert.equal(e.code, want.code, all);
-  assert.equal(e.position.line, want.line, all);
+  return resourceYaml('networking.istio.io/v1', 'Sidecar', spec, 'default');
 }
 
 function expectValid(text: string): SidecarSpec {
-  const r = loadText(text, 't.yaml');
-  assert.deepEqual(r.errors.map((e) => e.message), []);
-  return r.resources[0]?.resource.spec as SidecarSpec;
+  return specsOf<SidecarSpec>(text)[0] as SidecarSpec;
 }
+
+
 
 test('reference: egress restricted to three namespaces', () => {
   const spec = expectValid(sc('egress:', '- hosts:', '  - "prod-us1/*"', '  - "prod-apis/*"', '  - "istio-system/*"'));

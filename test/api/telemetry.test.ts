@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadText } from '../../src/api/index.js';
 import type { TelemetrySpec } from '../../src/api/telemetry/index.js';
-import { assertInvalid, assertLoads, type InvalidCase } from './expect-error.js';
+import { assertInvalid, loadValid, type InvalidCase } from '../helpers/config.js';
 
 // The reference page's "remove response_code" example names REQUEST_BYTES and RESPONSE_BYTES,
 // which are not members of Istio's IstioMetric enum (Istio rejects them too); the enum's
@@ -199,10 +199,10 @@ spec:
 `;
 
 test('Istio reference examples for Telemetry load with no errors at v1alpha1 and v1', () => {
-  const rs = assertLoads(TELEMETRY_EXAMPLES);
+  const rs = loadValid(TELEMETRY_EXAMPLES);
   assert.equal(rs.length, 12);
-  assert.equal(rs[0]?.resource.apiVersion, 'telemetry.istio.io/v1alpha1');
-  const tags = (rs[3]?.resource.spec as TelemetrySpec).tracing?.[0]?.customTags;
+  assert.equal(rs[0]?.apiVersion, 'telemetry.istio.io/v1alpha1');
+  const tags = (rs[3]?.spec as TelemetrySpec).tracing?.[0]?.customTags;
   assert.deepEqual(tags?.cluster_id, { environment: { name: 'ISTIO_META_CLUSTER_ID', defaultValue: 'unknown' } });
 });
 

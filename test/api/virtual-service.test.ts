@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { loadText } from '../../src/api/index.js';
+import { expectOnlyError, loadValid } from '../helpers/config.js';
 import type { VirtualServiceSpec } from '../../src/api/networking/virtual-service.js';
 
 const SAMPLES = [
@@ -21,32 +22,23 @@ function sample(name: string): string {
   return readFileSync(new URL(`../../../samples/bookinfo/networking/${name}`, import.meta.url), 'utf8');
 }
 
-function loadOk(text: string, file = 'vs.yaml') {
-  const r = loadText(text, file);
-  assert.deepEqual(r.errors.map((e) => e.message), []);
-  return r.resources.map((x) => x.resource);
-}
 
 /** A VirtualService document around `spec` (indented by two spaces, as YAML under `spec:`). */
+function loadOk(text: string, file = 'vs.yaml') {
+  return loadValid(text, file);
+}
+
+/** Expects exactly one error, at the line marked `# <-`, with a hint unless the problem lists the options. */
+function expectError(text: string, code: string, path: string, problem?: RegExp): void {
+  const e = expectOnlyError(text, { code, path, problem });
+  assert.ok(e.hint.length > 0 || e.code !== 'INVALID_VALUE' || /one of/.test(e.problem), `a hint is given: ${e.message}`);
+}
+
 function vs(spec: string): string {
   const marksSpec = /^ *# <-\n/.test(spec); // the snippet expects the error on `spec:` itself
   return `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: t\nspec:${marksSpec ? ' # <-' : ''}\n${spec.replace(/^ *(# <-)?\n/, '')}`;
 }
 
-/** Expects exactly one error, at the line marked `# <-`. */
-function expectError(text: string, code: string, path: string, problem?: RegExp): void {
-  const line = text.split('\n').findIndex((l) => l.includes('# <-')) + 1;
-  assert.ok(line > 0, 'the test YAML marks the expected line with "# <-"');
-  const r = loadText(text, 'bad.yaml');
-  assert.equal(r.resources.length, 0);
-  assert.equal(r.errors.length, 1, r.errors.map((e) => e.message).join('\n'));
-  const e = r.errors[0]!;
-  assert.equal(e.code, code, e.message);
-  assert.equal(e.path, path, e.message);
-  assert.equal(e.position.line, line, e.message);
-  if (problem) assert.match(e.problem, problem);
-  assert.ok(e.hint.length > 0 || e.code !== 'INVALID_VALUE' || /one of/.test(e.problem), `a hint is given: ${e.message}`);
-}
 
 for (const name of SAMPLES) {
   test(`bookinfo sample ${name} loads without errors`, () => {
