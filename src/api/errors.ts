@@ -11,6 +11,7 @@ export type ConfigErrorCode =
   | 'INVALID_TYPE' // a value of the wrong type
   | 'INVALID_VALUE' // right type, value out of range, bad enum, bad duration, bad regex …
   | 'MISSING_FIELD' // a required field is absent
+  | 'DUPLICATE' // the same Kind/namespace/name defined twice in one set of files
   | 'IO'; // a file could not be read
 
 export interface SourcePosition {

@@ -130,7 +130,8 @@ export async function expandPaths(paths: readonly string[], errors: ConfigError[
 }
 
 async function walk(dir: string): Promise<string[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  // Plain code-point order, the same order the file store uses to pick the first of two duplicates.
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue; // editor swap files, our own temp files

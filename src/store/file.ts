@@ -15,11 +15,11 @@
 //   etcd's ID allocator, so most writes do not touch it). We do not keep resourceVersion in the
 //   YAML: a hand edit or a delete while the store was down would leave an old number there that
 //   a stale client could then match. So a resourceVersion read before a restart always conflicts.
-import { watch as watchDir, type FSWatcher } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, expandPaths, loadText, resourceKey, type LoadedResource, type Resource, type ResourceOrigin } from '../api/index.js';
 import { readIfExists, removeFile, writeAtomic } from './atomic-file.js';
+import { DirectoryWatcher } from './dir-watcher.js';
 import { BadFileError, NotFoundError, StoreClosedError, StoreError } from './errors.js';
 import { removeDocument, upsertDocument } from './file-docs.js';
 import { History } from './history.js';
@@ -69,7 +69,7 @@ export class FileStore implements ConfigStore {
   readonly #errorListeners = new Set<(errors: readonly ConfigError[]) => void>();
   // Every read-modify-write of the directory runs here, one at a time: applies, deletes, rescans.
   #queue: Promise<unknown> = Promise.resolve();
-  #watcher: FSWatcher | undefined;
+  #watcher: DirectoryWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -85,7 +85,8 @@ export class FileStore implements ConfigStore {
     const dir = resolve(opts.dir);
     await mkdir(dir, { recursive: true });
     const store = new FileStore(dir, opts, await readLease(dir));
-    // Watch before the first scan, so an edit made during the scan is not missed.
+    // The watcher exists before the first scan; every scan syncs it before reading, so an edit
+    // made while we read is still noticed.
     if (opts.watch !== false) store.#startWatching();
     try {
       await store.rescan();
@@ -243,6 +244,7 @@ export class FileStore implements ConfigStore {
   }
 
   async #rescan(): Promise<void> {
+    await this.#watcher?.sync(); // before reading, so an edit made while we read is still noticed
     const listErrors: ConfigError[] = [];
     const paths = await expandPaths([this.#dir], listErrors);
     if (listErrors.length > 0) {
@@ -298,7 +300,7 @@ export class FileStore implements ConfigStore {
         const key = resourceKey(resource);
         const first = merged.get(key);
         if (first) {
-          errors.push(new ConfigError('INVALID_METADATA', 'metadata.name', `${key} is already defined in ${first.origin.file}:${first.origin.line}; this definition is ignored`,
+          errors.push(new ConfigError('DUPLICATE', 'metadata.name', `${key} is already defined in ${first.origin.file}:${first.origin.line}; this definition is ignored`,
             { file: origin.file, line: origin.line, column: 1 }, 'keep one definition: remove this one or give it another name'));
           continue;
         }
@@ -336,16 +338,9 @@ export class FileStore implements ConfigStore {
   }
 
   #startWatching(): void {
-    try {
-      this.#watcher = watchDir(this.#dir, { recursive: true }, (_event, filename) => {
-        // Our temp files and the lease file start with "."; the loader skips such files too.
-        if (filename && basename(filename.toString()).startsWith('.')) return;
-        this.#scheduleRescan();
-      });
-      this.#watcher.on('error', (e) => this.#watchFailed(e));
-    } catch (e) {
-      this.#watchFailed(e as Error);
-    }
+    // Every event, even for our own temp files, just schedules a rescan; reading back our own
+    // writes finds the text we already hold and publishes nothing.
+    this.#watcher = new DirectoryWatcher(this.#dir, () => this.#scheduleRescan(), (e) => this.#watchFailed(e));
   }
 
   #watchFailed(e: Error): void {

@@ -59,11 +59,11 @@ test('file: loads every YAML/JSON file recursively; a bad file is reported and d
   await writeFile(join(dir, 'README.md'), 'not config');
   const store = await FileStore.open({ dir, watch: false });
   try {
-    assert.deepEqual(names(store), ['a', 'c', 'b']);
+    assert.deepEqual(names(store), ['a', 'b', 'c']);
     assert.equal(store.errors().length, 1);
     assert.equal(store.errors()[0]?.code, 'YAML_SYNTAX');
     assert.equal(store.errors()[0]?.position.file, join(dir, 'broken.yaml'));
-    assert.equal(store.errors()[0]?.position.line, 2);
+    assert.equal(store.errors()[0]?.position.line, 3, 'the unclosed [ is reported where the text ends');
   } finally {
     await store.close();
   }
@@ -187,6 +187,7 @@ test('file: the same resource in two files: the first path wins, the second is a
     assert.equal(store.errors().length, 1);
     assert.equal(store.errors()[0]?.position.file, join(dir, 'b.yaml'));
     assert.match(store.errors()[0]?.message ?? '', /already defined in .*a\.yaml:1/);
+    assert.equal(store.errors()[0]?.code, 'DUPLICATE');
     // The user removes the first definition: the second takes over, as one change.
     const c = collect(store, store.revision());
     await writeWhole(join(dir, 'a.yaml'), '');
