@@ -2,12 +2,16 @@
 import { parseArgs } from 'node:util';
 import { COMMON_OPTIONS, EXIT, UsageError, type Command, type Io } from './command.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { controlPlaneCommand } from './commands/control-plane.js';
 import { applyCommand } from './commands/apply.js';
 import { deleteCommand } from './commands/delete.js';
 import { getCommand } from './commands/get.js';
+import { proxyStatusCommand } from './commands/proxy-status.js';
 import { VERSION, versionCommand } from './commands/version.js';
 
-export const COMMANDS: readonly Command[] = [applyCommand, getCommand, deleteCommand, analyzeCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [
+  applyCommand, getCommand, deleteCommand, analyzeCommand, controlPlaneCommand, proxyStatusCommand, versionCommand,
+];
 
 const processIo: Io = {
   out: (t) => process.stdout.write(`${t}\n`),

@@ -1,0 +1,112 @@
+// The manager: watches the config store and the service registry, keeps one PushContext, and
+// hands every new one to the ADS server with a predicate saying which proxies it affects.
+// Data flows one way: store/registry → model → translate (generators) → xds.
+import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import { resourceKey, type Resource } from '../api/index.js';
+import { ServiceRegistry } from '../registry/index.js';
+import type { ConfigStore, Subscription } from '../store/index.js';
+import { affects, buildPushContext, changeForRegistry, changeForResource, FULL_CHANGE, next, type ConfigChange, type PushContext } from './model/index.js';
+import { meshSettings } from './mesh-settings.js';
+import { GENERATORS } from './translate/index.js';
+import { AdsServer, type Generator, type TypeUrl } from './xds/index.js';
+
+export interface ManagerOptions {
+  store: ConfigStore;
+  xdsHost?: string;
+  /** 0 picks a free port. */
+  xdsPort: number;
+  debounceMs?: number;
+  log?: (line: string) => void;
+  /** Replaces the translation generators (tests use this to serve a hand-built resource). */
+  generators?: ReadonlyMap<TypeUrl, Generator<PushContext>>;
+}
+
+export class Manager {
+  readonly metrics = new MetricsRegistry();
+  private readonly registry = new ServiceRegistry();
+  private readonly ads: AdsServer<PushContext>;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly stopRegistry: () => void;
+  private readonly byKey = new Map<string, Resource>();
+  private push: PushContext;
+  xdsPort = 0;
+
+  private constructor(private readonly opts: ManagerOptions) {
+    collectDefaultMetrics({ register: this.metrics });
+    const resources = opts.store.list();
+    for (const r of resources) this.byKey.set(resourceKey(r), r);
+    this.registry.setConfig(resources);
+    // Versions count up from the start time (ms), so they do not repeat across restarts; `next`
+    // adds one per change.
+    this.push = buildPushContext(this.inputs(), String(Date.now()));
+    this.ads = new AdsServer<PushContext>({
+      generators: opts.generators ?? GENERATORS,
+      debounceMs: opts.debounceMs,
+      metrics: this.metrics,
+      log: opts.log,
+      // Workloads whose proxy says who it is (VM-style) join the registry while connected.
+      onConnect: (proxy) => {
+        if (proxy.registration) this.registry.registerWorkload(proxy);
+      },
+      onDisconnect: (proxy) => {
+        if (proxy.registration) this.registry.unregisterWorkload(proxy.id);
+      },
+    });
+    this.stopRegistry = this.registry.onChange((after, before) => this.rebuild(changeForRegistry(before, after)));
+  }
+
+  static async start(opts: ManagerOptions): Promise<Manager> {
+    const m = new Manager(opts);
+    m.ads.setSnapshot(m.push);
+    m.xdsPort = await m.ads.listen(opts.xdsHost ?? '127.0.0.1', opts.xdsPort);
+    m.subscriptions.push(opts.store.watch(opts.store.revision(), (event) => {
+      const key = resourceKey(event.resource);
+      const before = m.byKey.get(key);
+      const after = event.type === 'DELETED' ? undefined : event.resource;
+      if (after) m.byKey.set(key, after);
+      else m.byKey.delete(key);
+      if (event.resource.kind === 'ServiceEntry' || event.resource.kind === 'WorkloadEntry') {
+        m.registry.setConfig([...m.byKey.values()]); // → onChange → rebuild with the registry change
+      }
+      m.rebuild(event.resource.kind === 'MeshConfig' ? FULL_CHANGE : changeForResource(before, after, m.push.domainSuffix));
+    }, (err) => m.log(`config watch handler failed: ${(err as Error).message}`)));
+    return m;
+  }
+
+  /** The snapshot proxies are being served from. */
+  current(): PushContext {
+    return this.push;
+  }
+
+  syncz() {
+    return this.ads.syncz();
+  }
+
+  /** Sends pending pushes now instead of after the debounce window (tests, shutdown). */
+  flush(): void {
+    this.ads.pushNow();
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.subscriptions) s.close();
+    this.stopRegistry();
+    this.registry.close();
+    await this.ads.close();
+  }
+
+  private rebuild(change: ConfigChange): void {
+    const prev = this.push;
+    const push = next(prev, this.inputs(), change);
+    this.push = push;
+    this.ads.setSnapshot(push, (proxy) => affects(change, proxy, push));
+  }
+
+  private inputs() {
+    const resources = [...this.byKey.values()];
+    return { resources, registry: this.registry.snapshot(), mesh: meshSettings(resources) };
+  }
+
+  private log(line: string): void {
+    (this.opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  }
+}

@@ -1,0 +1,127 @@
+// What changed between two PushContexts, and who must hear about it. `next` rebuilds only the
+// indexes whose inputs changed; `affects` lets the xDS server skip proxies a change cannot
+// reach (Istio's ProxyNeedsPush), e.g. a DestinationRule for a host outside a Sidecar's scope.
+import { hostMatches, resolveHost } from '../../api/hosts.js';
+import type { Resource } from '../../api/resource.js';
+import { changedHosts } from '../../registry/snapshot.js';
+import type { RegistrySnapshot } from '../../registry/types.js';
+import type { ProxyNode } from './proxy.js';
+import { buildDestinationRuleIndex } from './destination-rule-index.js';
+import { buildGatewayIndex } from './gateway-index.js';
+import { PushContext, type PushIndexes, type PushInputs } from './push-context.js';
+import { buildServiceIndex } from './service-index.js';
+import { buildSidecarIndex } from './sidecar-scope.js';
+import { buildVirtualServiceIndex } from './virtual-service-index.js';
+
+export interface ConfigChange {
+  /** Config kinds that changed (`VirtualService`, `DestinationRule`, `Sidecar`, `Gateway`, …). */
+  readonly kinds: ReadonlySet<string>;
+  /** The registry snapshot changed (services or endpoints). */
+  readonly registry?: boolean;
+  /** Mesh settings changed: everything is rebuilt and every proxy is pushed. */
+  readonly mesh?: boolean;
+  /** FQDN hosts the change touches; undefined means unknown, so every proxy may be affected. */
+  readonly hosts?: ReadonlySet<string>;
+  /** Namespaces of changed Sidecars. */
+  readonly namespaces?: ReadonlySet<string>;
+}
+
+/** A change that affects everything (first push, mesh config change). */
+export const FULL_CHANGE: ConfigChange = Object.freeze({ kinds: new Set<string>(), registry: true, mesh: true });
+
+/** Hosts a config resource is about, resolved in its namespace. */
+function hostsOf(r: Resource, domainSuffix?: string): string[] {
+  const ns = r.metadata.namespace;
+  const spec = r.spec as { hosts?: string[]; host?: string };
+  switch (r.kind) {
+    case 'VirtualService':
+    case 'ServiceEntry':
+      return (spec.hosts ?? []).map((h) => resolveHost(h, ns, domainSuffix));
+    case 'DestinationRule':
+      return spec.host ? [resolveHost(spec.host, ns, domainSuffix)] : [];
+    default:
+      return [];
+  }
+}
+
+/** The change one store event makes (`before`/`after` undefined for create/delete). */
+export function changeForResource(before: Resource | undefined, after: Resource | undefined, domainSuffix?: string): ConfigChange {
+  const r = (after ?? before) as Resource;
+  const hostKinds = new Set(['VirtualService', 'DestinationRule', 'ServiceEntry']);
+  const hosts = hostKinds.has(r.kind)
+    ? new Set([...(before ? hostsOf(before, domainSuffix) : []), ...(after ? hostsOf(after, domainSuffix) : [])])
+    : undefined;
+  return {
+    kinds: new Set([r.kind]),
+    registry: r.kind === 'ServiceEntry' || r.kind === 'WorkloadEntry',
+    hosts,
+    namespaces: r.kind === 'Sidecar' ? new Set([r.metadata.namespace]) : undefined,
+  };
+}
+
+/** The change between two registry snapshots. */
+export function changeForRegistry(before: RegistrySnapshot, after: RegistrySnapshot): ConfigChange {
+  return { kinds: new Set(), registry: true, hosts: changedHosts(before, after) };
+}
+
+export function mergeChanges(...changes: ConfigChange[]): ConfigChange {
+  const union = <T>(sets: (ReadonlySet<T> | undefined)[], unknownIfMissing: boolean): Set<T> | undefined => {
+    if (unknownIfMissing && sets.some((s) => s === undefined)) return undefined;
+    return new Set(sets.flatMap((s) => [...(s ?? [])]));
+  };
+  const hostChanges = changes.filter((c) => c.hosts !== undefined || hostAware(c));
+  return {
+    kinds: new Set(changes.flatMap((c) => [...c.kinds])),
+    registry: changes.some((c) => c.registry),
+    mesh: changes.some((c) => c.mesh),
+    hosts: union(hostChanges.map((c) => c.hosts), true),
+    namespaces: union(changes.map((c) => c.namespaces), false),
+  };
+}
+
+/** Whether the change's effect is described by hosts (else by kind alone, as Sidecar/Gateway). */
+function hostAware(c: ConfigChange): boolean {
+  return c.registry === true || [...c.kinds].some((k) => k === 'VirtualService' || k === 'DestinationRule' || k === 'ServiceEntry' || k === 'WorkloadEntry');
+}
+
+/** The next snapshot: indexes of kinds the change did not touch are reused from `prev`. */
+export function next(prev: PushContext, inputs: PushInputs, change: ConfigChange): PushContext {
+  const all = change.mesh === true || inputs.domainSuffix !== undefined && inputs.domainSuffix !== prev.domainSuffix;
+  const touched = (kind: string) => all || change.kinds.has(kind);
+  const p = prev.indexes;
+  const indexes: PushIndexes = {
+    services: all || change.registry || inputs.registry !== prev.registry ? buildServiceIndex(inputs.registry) : p.services,
+    virtualServices: touched('VirtualService') ? buildVirtualServiceIndex(inputs.resources, inputs.domainSuffix) : p.virtualServices,
+    destinationRules: touched('DestinationRule') ? buildDestinationRuleIndex(inputs.resources, inputs.domainSuffix) : p.destinationRules,
+    sidecars: touched('Sidecar') || inputs.mesh.rootNamespace !== prev.mesh.rootNamespace ? buildSidecarIndex(inputs.resources, inputs.mesh.rootNamespace) : p.sidecars,
+    gateways: touched('Gateway') ? buildGatewayIndex(inputs.resources) : p.gateways,
+  };
+  const n = Number(prev.version);
+  return new PushContext(inputs, indexes, Number.isFinite(n) ? String(n + 1) : `${prev.version}+1`);
+}
+
+/** Whether `proxy` must be pushed after `change`, judged against the new snapshot. */
+export function affects(change: ConfigChange, proxy: ProxyNode, push: PushContext): boolean {
+  if (change.mesh) return true;
+  const isRouter = proxy.type === 'router';
+  if (change.kinds.has('Gateway') && isRouter) return true;
+  if (change.kinds.has('Sidecar') && !isRouter) {
+    const ns = change.namespaces;
+    if (!ns || ns.has(proxy.namespace) || ns.has(push.mesh.rootNamespace)) return true;
+  }
+  // Routers bind VirtualServices by gateway, whose hosts need not be services.
+  if (change.kinds.has('VirtualService') && isRouter) return true;
+  if (!hostAware(change)) return false;
+  if (change.hosts === undefined) return true;
+  if (change.hosts.size === 0) return false;
+  const ownHost = proxy.registration ? `${proxy.registration.service}.${proxy.namespace}.${push.domainSuffix}` : undefined;
+  const scope = push.sidecarScope(proxy);
+  const visible = push.servicesFor(proxy);
+  for (const h of change.hosts) {
+    if (h === ownHost) return true;
+    if (visible.some((s) => hostMatches(h, s.hostname) || hostMatches(s.hostname, h))) return true;
+    // A VirtualService for a host no service defines still produces routes the proxy sees.
+    if (change.kinds.has('VirtualService') && scope.includesAnyNamespace(h)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,43 @@
+// The HttpConnectionManager every HTTP listener carries. gRPC clients understand only the
+// fault and router filters, so theirs has exactly those (router last, as gRPC requires);
+// sidecars and gateways also get CORS.
+import type { ClientKind } from './context.js';
+import { adsConfigSource, any } from './proto.js';
+import { EXT, FILTER } from './type-urls.js';
+
+export interface HcmOptions {
+  kind: ClientKind;
+  statPrefix: string;
+  /** RDS route table name; or an inline table in `routeConfig`. */
+  rds?: string;
+  routeConfig?: Record<string, unknown>;
+  /** Gateways see the real client address. */
+  useRemoteAddress?: boolean;
+}
+
+function filter(name: string, typeUrl: string): Record<string, unknown> {
+  return { name, typed_config: any(typeUrl) };
+}
+
+export function httpFilters(kind: ClientKind): Record<string, unknown>[] {
+  const fault = filter(FILTER.FAULT, EXT.FAULT);
+  const router = filter(FILTER.ROUTER, EXT.ROUTER);
+  return kind === 'proxyless' ? [fault, router] : [filter(FILTER.CORS, EXT.CORS), fault, router];
+}
+
+export function httpConnectionManager(o: HcmOptions): Record<string, unknown> {
+  const hcm: Record<string, unknown> = { stat_prefix: o.statPrefix, http_filters: httpFilters(o.kind) };
+  if (o.rds !== undefined) hcm.rds = { config_source: adsConfigSource(), route_config_name: o.rds };
+  else hcm.route_config = o.routeConfig;
+  if (o.kind !== 'proxyless') {
+    hcm.codec_type = 'AUTO';
+    hcm.upgrade_configs = [{ upgrade_type: 'websocket' }];
+    if (o.useRemoteAddress) hcm.use_remote_address = { value: true };
+  }
+  return any(EXT.HCM, hcm);
+}
+
+/** A filter chain holding just an HCM. */
+export function httpFilterChain(o: HcmOptions, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...extra, filters: [{ name: FILTER.HCM, typed_config: httpConnectionManager(o) }] };
+}

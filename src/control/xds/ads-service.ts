@@ -1,0 +1,101 @@
+// The gRPC service definition of envoy.service.discovery.v3.AggregatedDiscoveryService, built
+// from our own protobufjs Root (not a second proto-loader parse of the same files). Responses
+// are encoded straight from plain objects whose resources are already-encoded Anys, so a push
+// costs one copy of bytes that were serialized once.
+
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import type protobuf from 'protobufjs';
+import type { AnyProto } from './protos.js';
+import { messageType } from './protos.js';
+
+const SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
+
+/** DiscoveryRequest / DeltaDiscoveryRequest fields as decoded (snake_case, defaults filled). */
+export interface NodeProto {
+  id?: string;
+  cluster?: string;
+  metadata?: unknown;
+  locality?: { region?: string; zone?: string; sub_zone?: string } | null;
+  user_agent_name?: string;
+}
+
+export interface StatusProto {
+  code?: number;
+  message?: string;
+}
+
+export interface DiscoveryRequest {
+  version_info: string;
+  node: NodeProto | null;
+  resource_names: string[];
+  type_url: string;
+  response_nonce: string;
+  error_detail: StatusProto | null;
+}
+
+export interface DiscoveryResponse {
+  version_info: string;
+  resources: AnyProto[];
+  type_url: string;
+  nonce: string;
+  control_plane?: { identifier: string };
+}
+
+export interface DeltaDiscoveryRequest {
+  node: NodeProto | null;
+  type_url: string;
+  resource_names_subscribe: string[];
+  resource_names_unsubscribe: string[];
+  initial_resource_versions: Record<string, string>;
+  response_nonce: string;
+  error_detail: StatusProto | null;
+}
+
+export interface DeltaResource {
+  name: string;
+  version: string;
+  resource: AnyProto;
+}
+
+export interface DeltaDiscoveryResponse {
+  system_version_info: string;
+  resources: DeltaResource[];
+  type_url: string;
+  removed_resources: string[];
+  nonce: string;
+  control_plane?: { identifier: string };
+}
+
+const DECODE_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, arrays: true, objects: true };
+
+function codec<Req, Res>(requestName: string, responseName: string) {
+  const request = messageType(`envoy.service.discovery.v3.${requestName}`);
+  const response = messageType(`envoy.service.discovery.v3.${responseName}`);
+  return {
+    requestSerialize: (value: Req): Buffer => Buffer.from(request.encode(request.fromObject(value as object)).finish()),
+    requestDeserialize: (bytes: Buffer): Req => request.toObject(request.decode(bytes), DECODE_OPTIONS) as Req,
+    // The response is already in wire shape (Anys hold bytes): encode without fromObject's copy.
+    responseSerialize: (value: Res): Buffer => Buffer.from(response.encode(value as protobuf.Message).finish()),
+    responseDeserialize: (bytes: Buffer): Res => response.toObject(response.decode(bytes), DECODE_OPTIONS) as Res,
+  };
+}
+
+/** The ADS service definition, for `Server.addService`. */
+export function adsServiceDefinition(): ServiceDefinition {
+  return {
+    StreamAggregatedResources: {
+      path: `/${SERVICE}/StreamAggregatedResources`,
+      requestStream: true,
+      responseStream: true,
+      originalName: 'streamAggregatedResources',
+      ...codec<DiscoveryRequest, DiscoveryResponse>('DiscoveryRequest', 'DiscoveryResponse'),
+    },
+    DeltaAggregatedResources: {
+      path: `/${SERVICE}/DeltaAggregatedResources`,
+      requestStream: true,
+      responseStream: true,
+      originalName: 'deltaAggregatedResources',
+      ...codec<DeltaDiscoveryRequest, DeltaDiscoveryResponse>('DeltaDiscoveryRequest', 'DeltaDiscoveryResponse'),
+    },
+  } as ServiceDefinition;
+}
