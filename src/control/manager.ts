@@ -7,6 +7,7 @@ import { ServiceRegistry } from '../registry/index.js';
 import type { ConfigStore, Subscription } from '../store/index.js';
 import { affects, buildPushContext, changeForRegistry, changeForResource, FULL_CHANGE, next, type ConfigChange, type PushContext } from './model/index.js';
 import { meshSettings } from './mesh-settings.js';
+import { cachedGenerators } from './translate/cache.js';
 import { GENERATORS } from './translate/index.js';
 import { AdsServer, type Generator, type TypeUrl } from './xds/index.js';
 
@@ -40,7 +41,7 @@ export class Manager {
     // adds one per change.
     this.push = buildPushContext(this.inputs(), String(Date.now()));
     this.ads = new AdsServer<PushContext>({
-      generators: opts.generators ?? GENERATORS,
+      generators: cachedGenerators(opts.generators ?? GENERATORS),
       debounceMs: opts.debounceMs,
       metrics: this.metrics,
       log: opts.log,

@@ -1,6 +1,7 @@
 // Services (and DestinationRule subsets) → Clusters. One cluster per service port, plus one per
 // subset, named `outbound|port|subset|host`; the DestinationRule's traffic policy (merged per
 // port and subset) decides LB, outlier detection, circuit breakers and TLS.
+import { structProto } from '../xds/protos.js';
 import { isHttpLike } from '../../registry/protocol.js';
 import type { Service, ServicePort } from '../../registry/types.js';
 import type { TranslateContext } from './context.js';
@@ -81,7 +82,8 @@ export function buildCluster(ctx: TranslateContext, target: ClusterTarget): Fiel
   }
   const tls = upstreamTls(policy.tls, { host: service.hostname, port: port.port, subset, subjectAltNames: spiffeIds(ctx, target) }, ctx.kind);
   if (tls) cluster.transport_socket = tls;
-  if (!proxyless && isHttpLike(port.protocol)) cluster.metadata = { filter_metadata: { istio: { services: [{ host: service.hostname, namespace: service.namespace }] } } };
+  // Struct values go through structProto: protobufjs's Struct wants its own field shapes.
+  if (!proxyless && isHttpLike(port.protocol)) cluster.metadata = { filter_metadata: { istio: structProto({ services: [{ host: service.hostname, namespace: service.namespace }] }) } };
   return cluster;
 }
 

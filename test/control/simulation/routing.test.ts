@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { RouteRequest } from '../../../src/proxy/router/route-match.js';
 import type { ProxyNode } from '../../../src/control/model/proxy.js';
 import { proxy, service, world, type WorldOptions } from '../model/world.js';
-import { draw, simulate, type Outcome } from './simulate.js';
+import { draw, encodeAll, simulate, type Outcome } from './simulate.js';
 
 const R = 'reviews.default.svc.cluster.local';
 const c = (port: number, subset: string, host = R) => ({ cluster: `outbound|${port}|${subset}|${host}` });
@@ -303,6 +303,21 @@ describe('routing simulation', () => {
       assert.deepEqual(out, k.expect);
     });
   }
+
+  it('every resource generated for every case and client kind passes the xDS encoder', () => {
+    let encoded = 0;
+    for (const k of CASES) {
+      const push = world(k.config, k.options);
+      for (const p of [k.proxy ?? sidecar, proxy('proxyless', 'default'), proxy('router', 'istio-system', { istio: 'ingressgateway' })]) {
+        try {
+          encoded += encodeAll(push, p);
+        } catch (e) {
+          assert.fail(`${k.name} (${p.type}): ${(e as Error).message}`);
+        }
+      }
+    }
+    assert.ok(encoded > 100, `encoded ${encoded} resources`);
+  });
 
   it('weighted draws land in proportion to the weights', () => {
     const push = world(BASE + vs('    - route: [{destination: {host: reviews, subset: v1}, weight: 80}, {destination: {host: reviews, subset: v2}, weight: 20}]'));

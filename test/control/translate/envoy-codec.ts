@@ -3,6 +3,7 @@
 // encodes it, and runs @grpc/grpc-js-xds's own resource validation on the bytes.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { XDS_PROTO_FILES } from '../../../src/control/xds/protos.js';
 import type { XdsResource } from '../../../src/control/xds/resource.js';
 
 const require = createRequire(import.meta.url);
@@ -18,21 +19,7 @@ const { loadProtosWithOptionsSync } = require('@grpc/proto-loader/build/src/util
 };
 
 const deps = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
-const root = loadProtosWithOptionsSync([
-  'envoy/config/listener/v3/listener.proto',
-  'envoy/config/route/v3/route.proto',
-  'envoy/config/cluster/v3/cluster.proto',
-  'envoy/config/endpoint/v3/endpoint.proto',
-  'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
-  'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
-  'envoy/extensions/filters/http/router/v3/router.proto',
-  'envoy/extensions/filters/http/fault/v3/fault.proto',
-  'envoy/extensions/filters/http/cors/v3/cors.proto',
-  'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
-  'envoy/extensions/transport_sockets/tls/v3/tls.proto',
-  'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
-  'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
-], {
+const root = loadProtosWithOptionsSync([...XDS_PROTO_FILES], {
   keepCase: true,
   includeDirs: [join(deps, 'envoy-api'), join(deps, 'xds'), join(deps, 'googleapis'), join(deps, 'protoc-gen-validate')].map((d) => `${d}/`),
 });

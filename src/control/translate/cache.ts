@@ -1,0 +1,49 @@
+// Proxies that look the same to translation get the same resources, generated once per
+// PushContext and shared (Istio's XdsCache plays this part). Sharing the objects also lets the
+// xDS layer encode each one once. The key holds exactly what translation reads from a proxy.
+import type { PushContext } from '../model/push-context.js';
+import type { ProxyNode } from '../model/proxy.js';
+import type { TypeUrl, XdsResource } from '../xds/resource.js';
+import { TYPE_URL } from '../xds/resource.js';
+
+export interface Generator {
+  generate(proxy: ProxyNode, push: PushContext, names: readonly string[] | undefined): XdsResource[];
+}
+
+/** What makes two proxies' resources of `typeUrl` identical. */
+export function proxyKey(typeUrl: TypeUrl, proxy: ProxyNode): string {
+  // Inbound listeners and clusters are built from the workload's own endpoints and app ports,
+  // so a registered sidecar's LDS/CDS are its own.
+  const own = proxy.registration && (typeUrl === TYPE_URL.LISTENER || typeUrl === TYPE_URL.CLUSTER)
+    ? [proxy.id, proxy.metadata.ISTHMUS_APP_PORTS ?? null]
+    : null;
+  return JSON.stringify([proxy.type, proxy.namespace, sorted(proxy.labels), proxy.locality ?? null, own]);
+}
+
+function sorted(labels: Record<string, string>): [string, string][] {
+  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function cachedGenerators(generators: ReadonlyMap<TypeUrl, Generator>): Map<TypeUrl, Generator> {
+  const out = new Map<TypeUrl, Generator>();
+  for (const [typeUrl, generator] of generators) {
+    const byPush = new WeakMap<PushContext, Map<string, XdsResource[]>>();
+    out.set(typeUrl, {
+      generate(proxy, push, names) {
+        let cache = byPush.get(push);
+        if (!cache) {
+          cache = new Map();
+          byPush.set(push, cache);
+        }
+        const key = `${proxyKey(typeUrl, proxy)}|${names === undefined ? '*' : [...names].sort().join(',')}`;
+        let resources = cache.get(key);
+        if (!resources) {
+          resources = generator.generate(proxy, push, names);
+          cache.set(key, resources);
+        }
+        return resources;
+      },
+    });
+  }
+  return out;
+}
