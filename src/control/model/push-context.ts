@@ -35,6 +35,8 @@ export class PushContext {
   readonly mesh: ResolvedMeshConfig;
   readonly domainSuffix: string;
   readonly indexes: PushIndexes;
+  /** Filled lazily; the snapshot itself never changes. */
+  private readonly servicesMemo = new Map<string, Service[]>();
 
   constructor(inputs: PushInputs, indexes: PushIndexes, version: string) {
     this.version = version;
@@ -57,7 +59,18 @@ export class PushContext {
   }
 
   /** Services the proxy may reach, one per host (its own namespace's definition preferred). */
-  servicesFor(proxy: ProxyNode): Service[] {
+  servicesFor(proxy: ProxyNode): readonly Service[] {
+    // Depends only on what picks the Sidecar scope; alike proxies share the answer.
+    const key = `${proxy.type}|${proxy.namespace}|${JSON.stringify(Object.entries(proxy.labels).sort())}`;
+    let services = this.servicesMemo.get(key);
+    if (!services) {
+      services = this.computeServicesFor(proxy);
+      this.servicesMemo.set(key, services);
+    }
+    return services;
+  }
+
+  private computeServicesFor(proxy: ProxyNode): Service[] {
     const scope = this.sidecarScope(proxy);
     const out: Service[] = [];
     for (const [, candidates] of this.indexes.services.byHost) {

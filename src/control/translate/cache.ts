@@ -5,6 +5,7 @@ import type { PushContext } from '../model/push-context.js';
 import type { ProxyNode } from '../model/proxy.js';
 import type { TypeUrl, XdsResource } from '../xds/resource.js';
 import { TYPE_URL } from '../xds/resource.js';
+import { namesKey } from '../xds/names-key.js';
 
 export interface Generator {
   generate(proxy: ProxyNode, push: PushContext, names: readonly string[] | undefined): XdsResource[];
@@ -35,7 +36,7 @@ export function cachedGenerators(generators: ReadonlyMap<TypeUrl, Generator>): M
           cache = new Map();
           byPush.set(push, cache);
         }
-        const key = `${proxyKey(typeUrl, proxy)}|${names === undefined ? '*' : [...names].sort().join(',')}`;
+        const key = `${proxyKey(typeUrl, proxy)}|${namesKey(names)}`;
         let resources = cache.get(key);
         if (!resources) {
           resources = generator.generate(proxy, push, names);

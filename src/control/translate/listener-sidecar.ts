@@ -51,11 +51,14 @@ export interface InboundPort {
  * same port number on 127.0.0.1.
  */
 export function inboundPorts(ctx: TranslateContext): InboundPort[] {
+  // Only a workload that registered itself through its proxy owns endpoints keyed by the proxy id.
+  if (!ctx.proxy.registration) return [];
   const appPorts = (ctx.proxy.metadata.ISTHMUS_APP_PORTS ?? {}) as Record<string, number>;
   const out: InboundPort[] = [];
   const seen = new Set<number>();
+  const services = new Map(ctx.push.registry.services.map((s) => [`${s.namespace}/${s.hostname}`, s]));
   for (const [key, eps] of ctx.push.registry.endpoints) {
-    const service = ctx.push.registry.services.find((s) => `${s.namespace}/${s.hostname}` === key);
+    const service = services.get(key);
     if (!service) continue;
     for (const e of eps as readonly Endpoint[]) {
       if (e.workload !== ctx.proxy.id || seen.has(e.port)) continue;

@@ -47,6 +47,12 @@ function pushOrder(typeUrls: Iterable<string>): string[] {
   return [...typeUrls].sort((a, b) => rank(a) - rank(b));
 }
 
+/**
+ * Responses written but not yet taken by their stream, across all streams. Tasks beyond it wait
+ * in the backlog (Istio's push throttle plays the same part).
+ */
+const MAX_RESPONSES_IN_FLIGHT = 64;
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AdsCall = grpc.ServerDuplexStream<any, any>;
 
@@ -61,6 +67,8 @@ export class AdsServer<S extends { version: string }> {
   private readonly identifier: string;
   private nonces = 0;
   private streams = 0;
+  private inFlight = 0;
+  private readonly backlog: { conn: Connection; task: () => void }[] = [];
 
   constructor(private readonly options: AdsServerOptions<S>) {
     this.clock = options.clock ?? systemClock;
@@ -110,6 +118,7 @@ export class AdsServer<S extends { version: string }> {
   /** Ends every stream with status OK, then stops the server. */
   async close(): Promise<void> {
     this.debouncer.cancel();
+    this.backlog.length = 0;
     for (const conn of [...this.connections]) {
       this.disconnect(conn);
       if (!conn.call.writableEnded) conn.call.end();
@@ -172,6 +181,10 @@ export class AdsServer<S extends { version: string }> {
     if (conn.closed) return;
     conn.closed = true;
     this.connections.delete(conn);
+    // Its unfinished writes may never call back; they must not hold the throttle.
+    this.inFlight -= conn.outstanding;
+    conn.outstanding = 0;
+    queueMicrotask(() => this.pump());
     this.metrics.connected.dec();
     this.log(`xds: ${conn.proxy.id} disconnected (stream ${conn.stream})`);
     this.options.onDisconnect?.(conn.proxy);
@@ -186,7 +199,7 @@ export class AdsServer<S extends { version: string }> {
     if (!first && watch.lastNonce !== undefined && request.response_nonce !== watch.lastNonce) return;
     this.settle(conn, watch, request.response_nonce, request.error_detail);
     watch.setSotwNames(request.resource_names);
-    if (watch.owed) this.respond(conn, typeUrl, {});
+    if (watch.owed) this.schedule(conn, () => this.respond(conn, typeUrl, {}));
   }
 
   private onDeltaRequest(conn: Connection, request: DeltaDiscoveryRequest): void {
@@ -198,7 +211,7 @@ export class AdsServer<S extends { version: string }> {
     // carries only its own change, so ignoring one would lose it.
     this.settle(conn, watch, request.response_nonce, request.error_detail);
     watch.applyDelta(request.resource_names_subscribe, request.resource_names_unsubscribe, first);
-    if (watch.owed || watch.fresh.size > 0) this.respond(conn, typeUrl, {});
+    if (watch.owed || watch.fresh.size > 0) this.schedule(conn, () => this.respond(conn, typeUrl, {}));
   }
 
   private supports(conn: Connection, typeUrl: string): boolean {
@@ -216,10 +229,27 @@ export class AdsServer<S extends { version: string }> {
   }
 
   private push(pending: PendingPush<S>): void {
-    for (const conn of [...this.connections]) {
+    const targets = [...this.connections].filter((conn) => {
       const owed = [...conn.watches.values()].some((w) => w.owed);
-      if (!owed && pending.affects && !this.affects(pending.affects, conn.proxy)) continue;
-      this.pushConnection(conn, pending.since);
+      return owed || !pending.affects || this.affects(pending.affects, conn.proxy);
+    });
+    for (const conn of targets) this.schedule(conn, () => this.pushConnection(conn, pending.since));
+  }
+
+  /**
+   * Runs `task` (which writes responses to `conn`) now if few responses are in flight, else
+   * once earlier writes complete. This bounds the memory a push to thousands of proxies holds in
+   * unsent responses, and the first proxies get theirs while later ones are still waiting.
+   */
+  private schedule(conn: Connection, task: () => void): void {
+    if (this.inFlight < MAX_RESPONSES_IN_FLIGHT && this.backlog.length === 0) task();
+    else this.backlog.push({ conn, task });
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_RESPONSES_IN_FLIGHT && this.backlog.length > 0) {
+      const next = this.backlog.shift() as { conn: Connection; task: () => void };
+      if (!next.conn.closed) next.task();
     }
   }
 
@@ -278,8 +308,16 @@ export class AdsServer<S extends { version: string }> {
     const call = conn.call;
     if (conn.closed || call.writableEnded || call.destroyed) return;
     this.metrics.pushes.inc({ type: shortTypeName(typeUrl) });
+    conn.outstanding++;
+    this.inFlight++;
     call.write(message, () => {
       if (since !== undefined) this.metrics.pushTime.observe(Math.max(0, this.clock() - since) / 1000);
+      // A closed stream's writes were already let go in disconnect().
+      if (conn.outstanding > 0) {
+        conn.outstanding--;
+        this.inFlight--;
+      }
+      this.pump();
     });
   }
 }

@@ -7,6 +7,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import type { AnyProto } from './protos.js';
 import { messageType } from './protos.js';
+import { splicingSerializer } from './response-codec.js';
 
 const SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 
@@ -68,14 +69,15 @@ export interface DeltaDiscoveryResponse {
 
 const DECODE_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, arrays: true, objects: true };
 
-function codec<Req, Res>(requestName: string, responseName: string) {
+function codec<Req, Res extends Record<string, unknown>>(requestName: string, responseName: string, resourceKey: (item: Record<string, unknown>) => object) {
   const request = messageType(`envoy.service.discovery.v3.${requestName}`);
   const response = messageType(`envoy.service.discovery.v3.${responseName}`);
   return {
     requestSerialize: (value: Req): Buffer => Buffer.from(request.encode(request.fromObject(value as object)).finish()),
     requestDeserialize: (bytes: Buffer): Req => request.toObject(request.decode(bytes), DECODE_OPTIONS) as Req,
-    // The response is already in wire shape (Anys hold bytes): encode without fromObject's copy.
-    responseSerialize: (value: Res): Buffer => Buffer.from(response.encode(value as protobuf.Message).finish()),
+    // The response is already in wire shape (Anys hold bytes); each resource's field bytes are
+    // encoded once and shared by every stream that sends it.
+    responseSerialize: splicingSerializer<Res>(response, 'resources', resourceKey),
     responseDeserialize: (bytes: Buffer): Res => response.toObject(response.decode(bytes), DECODE_OPTIONS) as Res,
   };
 }
@@ -88,14 +90,16 @@ export function adsServiceDefinition(): ServiceDefinition {
       requestStream: true,
       responseStream: true,
       originalName: 'streamAggregatedResources',
-      ...codec<DiscoveryRequest, DiscoveryResponse>('DiscoveryRequest', 'DiscoveryResponse'),
+      // The Any object is cached per encoded resource, so it identifies the bytes.
+      ...codec<DiscoveryRequest, DiscoveryResponse & Record<string, unknown>>('DiscoveryRequest', 'DiscoveryResponse', (any) => any),
     },
     DeltaAggregatedResources: {
       path: `/${SERVICE}/DeltaAggregatedResources`,
       requestStream: true,
       responseStream: true,
       originalName: 'deltaAggregatedResources',
-      ...codec<DeltaDiscoveryRequest, DeltaDiscoveryResponse>('DeltaDiscoveryRequest', 'DeltaDiscoveryResponse'),
+      // A delta entry's name and version are both derived from its encoded resource.
+      ...codec<DeltaDiscoveryRequest, DeltaDiscoveryResponse & Record<string, unknown>>('DeltaDiscoveryRequest', 'DeltaDiscoveryResponse', (entry) => entry.resource as object),
     },
   } as ServiceDefinition;
 }

@@ -35,6 +35,8 @@ const WILDCARD_TYPES = new Set<string>([TYPE_URL.LISTENER, TYPE_URL.CLUSTER]);
 export class Connection {
   readonly watches = new Map<string, TypeWatch>();
   closed = false;
+  /** Responses written to this stream whose write has not completed yet. */
+  outstanding = 0;
 
   constructor(
     readonly stream: number,

@@ -34,6 +34,11 @@ export class TypeWatch {
   ackedVersion: string | null = null;
   lastNack: NackRecord | null = null;
   private readonly inFlight = new Map<string, string>();
+  private namesList: readonly string[] | undefined;
+  /** The resolved resource set the client was last brought up to date with (identity check). */
+  heldSet: unknown;
+  /** Fingerprint of that set (SotW Listener/Cluster): equal fingerprints mean nothing to send. */
+  heldFingerprint: string | undefined;
 
   constructor(
     readonly typeUrl: string,
@@ -43,7 +48,10 @@ export class TypeWatch {
 
   /** `undefined` for wildcard (the generator decides), else the names asked for. */
   requestedNames(): readonly string[] | undefined {
-    return this.wildcard ? undefined : [...this.names];
+    if (this.wildcard) return undefined;
+    // One array per subscription state: callers key caches by its identity.
+    this.namesList ??= Object.freeze([...this.names]);
+    return this.namesList;
   }
 
   subscribed(): string[] | '*' {
@@ -67,14 +75,18 @@ export class TypeWatch {
       }
     }
     this.wildcard = wildcard;
+    // Most requests are ACKs repeating the subscription: leave the set (and its cached list) be.
+    if (!changed) return false;
     this.names.clear();
     for (const name of explicit) this.names.add(name);
-    if (changed) this.owed = true;
-    return changed;
+    this.namesList = undefined;
+    this.owed = true;
+    return true;
   }
 
   /** Delta: requests carry changes to the subscription. Returns whether names were added. */
   applyDelta(subscribe: readonly string[], unsubscribe: readonly string[], first: boolean): boolean {
+    this.namesList = undefined;
     if (first && this.wildcardAllowed && subscribe.length === 0) this.wildcard = true;
     let added = false;
     for (const name of subscribe) {

@@ -121,9 +121,41 @@ describe('ADS state of the world', () => {
     assert.deepEqual(names(first), ['r1']);
     s.send({ type_url: RDS, resource_names: ['r1', 'r2'], response_nonce: first.nonce, version_info: 'v1' });
     const second = await s.next();
-    assert.deepEqual(names(second), ['r1', 'r2']);
+    // RDS and EDS are incremental even in state of the world: the client holds r1 already.
+    assert.deepEqual(names(second), ['r2']);
     s.send({ type_url: EDS, resource_names: ['b'], response_nonce: '' });
     assert.deepEqual(names(await s.next()), ['b']);
+  });
+
+  it('sends only the changed route and endpoints, but every cluster, when one service changes', async () => {
+    h = await startServer();
+    h.server.setSnapshot(base());
+    const s = open();
+    s.send({ node: node(), type_url: CDS, resource_names: [], response_nonce: '' });
+    const cds = await s.next('CDS');
+    s.send({ type_url: CDS, resource_names: [], response_nonce: cds.nonce, version_info: cds.version_info });
+    s.send({ type_url: EDS, resource_names: ['a', 'b'], response_nonce: '' });
+    const eds = await s.next('EDS');
+    assert.deepEqual(names(eds), ['a', 'b']);
+    s.send({ type_url: EDS, resource_names: ['a', 'b'], response_nonce: eds.nonce, version_info: eds.version_info });
+    s.send({ type_url: RDS, resource_names: ['r1', 'r2'], response_nonce: '' });
+    const rds = await s.next('RDS');
+    s.send({ type_url: RDS, resource_names: ['r1', 'r2'], response_nonce: rds.nonce, version_info: rds.version_info });
+
+    const changed = base();
+    changed.version = 'v2';
+    changed.resources[EDS] = [endpoints('a', 1), endpoints('b', 3)];
+    changed.resources[RDS] = [route('r1', 'a'), route('r2', 'a')];
+    h.server.setSnapshot(changed);
+    h.server.pushNow();
+    const got = new Map<string, string[]>();
+    for (let i = 0; i < 2; i++) {
+      const r = await s.next('a change');
+      got.set(r.type_url, names(r));
+    }
+    assert.deepEqual(got.get(EDS), ['b']);
+    assert.deepEqual(got.get(RDS), ['r2']);
+    assert.equal(got.has(CDS), false, 'clusters did not change, so CDS is not resent');
   });
 
   it('honours explicit LDS names from a gRPC-style client, and an empty list later means nothing', async () => {
