@@ -5,7 +5,7 @@ import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client'
 import { resourceKey, type Resource } from '../api/index.js';
 import { ServiceRegistry } from '../registry/index.js';
 import type { ConfigStore, Subscription } from '../store/index.js';
-import { affects, buildPushContext, changeForRegistry, changeForResource, FULL_CHANGE, next, type ConfigChange, type PushContext } from './model/index.js';
+import { affects, buildPushContext, changeForRegistry, changeForResource, FULL_CHANGE, mergeChanges, next, type ConfigChange, type PushContext } from './model/index.js';
 import { meshSettings } from './mesh-settings.js';
 import { cachedGenerators } from './translate/cache.js';
 import { GENERATORS } from './translate/index.js';
@@ -30,6 +30,8 @@ export class Manager {
   private readonly stopRegistry: () => void;
   private readonly byKey = new Map<string, Resource>();
   private push: PushContext;
+  /** Set while a store event is applied: registry changes wait to join its rebuild. */
+  private heldRegistryChange: ConfigChange | undefined;
   xdsPort = 0;
 
   private constructor(private readonly opts: ManagerOptions) {
@@ -53,7 +55,12 @@ export class Manager {
         if (proxy.registration) this.registry.unregisterWorkload(proxy.id);
       },
     });
-    this.stopRegistry = this.registry.onChange((after, before) => this.rebuild(changeForRegistry(before, after)));
+    this.stopRegistry = this.registry.onChange((after, before) => {
+      const change = changeForRegistry(before, after);
+      // During a store event the event's own rebuild includes this change: one rebuild, not two.
+      if (this.heldRegistryChange !== undefined) this.heldRegistryChange = mergeChanges(this.heldRegistryChange, change);
+      else this.rebuild(change);
+    });
   }
 
   static async start(opts: ManagerOptions): Promise<Manager> {
@@ -66,10 +73,17 @@ export class Manager {
       const after = event.type === 'DELETED' ? undefined : event.resource;
       if (after) m.byKey.set(key, after);
       else m.byKey.delete(key);
+      let change = event.resource.kind === 'MeshConfig' ? FULL_CHANGE : changeForResource(before, after, m.push.domainSuffix);
       if (event.resource.kind === 'ServiceEntry' || event.resource.kind === 'WorkloadEntry') {
-        m.registry.setConfig([...m.byKey.values()]); // → onChange → rebuild with the registry change
+        m.heldRegistryChange = { kinds: new Set() };
+        try {
+          m.registry.setConfig([...m.byKey.values()]);
+          change = mergeChanges(change, m.heldRegistryChange);
+        } finally {
+          m.heldRegistryChange = undefined;
+        }
       }
-      m.rebuild(event.resource.kind === 'MeshConfig' ? FULL_CHANGE : changeForResource(before, after, m.push.domainSuffix));
+      m.rebuild(change);
     }, (err) => m.log(`config watch handler failed: ${(err as Error).message}`)));
     return m;
   }

@@ -51,7 +51,7 @@ function pushOrder(typeUrls: Iterable<string>): string[] {
  * Responses written but not yet taken by their stream, across all streams. Tasks beyond it wait
  * in the backlog (Istio's push throttle plays the same part).
  */
-const MAX_RESPONSES_IN_FLIGHT = 64;
+const MAX_RESPONSES_IN_FLIGHT = 32;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AdsCall = grpc.ServerDuplexStream<any, any>;
