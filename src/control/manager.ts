@@ -9,7 +9,10 @@ import { affects, buildPushContext, changeForRegistry, changeForResource, FULL_C
 import { meshSettings } from './mesh-settings.js';
 import { cachedGenerators } from './translate/cache.js';
 import { GENERATORS } from './translate/index.js';
-import { AdsServer, type Generator, type TypeUrl } from './xds/index.js';
+import { AdsServer, TYPE_URL, type Generator, type TypeUrl } from './xds/index.js';
+
+/** What a change that moved only endpoints can alter in a proxy's config (Istio's EDS-only push). */
+const ENDPOINTS_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URL.ENDPOINT]);
 
 export interface ManagerOptions {
   store: ConfigStore;
@@ -32,6 +35,7 @@ export class Manager {
   private push: PushContext;
   /** Set while a store event is applied: registry changes wait to join its rebuild. */
   private heldRegistryChange: ConfigChange | undefined;
+  private heldEndpointsOnly: boolean | undefined;
   xdsPort = 0;
 
   private constructor(private readonly opts: ManagerOptions) {
@@ -58,8 +62,12 @@ export class Manager {
     this.stopRegistry = this.registry.onChange((after, before) => {
       const change = changeForRegistry(before, after);
       // During a store event the event's own rebuild includes this change: one rebuild, not two.
-      if (this.heldRegistryChange !== undefined) this.heldRegistryChange = mergeChanges(this.heldRegistryChange, change);
-      else this.rebuild(change);
+      if (this.heldRegistryChange !== undefined) {
+        this.heldRegistryChange = mergeChanges(this.heldRegistryChange, change);
+        this.heldEndpointsOnly = (this.heldEndpointsOnly ?? true) && change.endpointsOnly === true;
+      } else {
+        this.rebuild(change, change.endpointsOnly ? ENDPOINTS_ONLY : undefined);
+      }
     });
   }
 
@@ -74,16 +82,20 @@ export class Manager {
       if (after) m.byKey.set(key, after);
       else m.byKey.delete(key);
       let change = event.resource.kind === 'MeshConfig' ? FULL_CHANGE : changeForResource(before, after, m.push.domainSuffix);
+      let types: ReadonlySet<TypeUrl> | undefined;
       if (event.resource.kind === 'ServiceEntry' || event.resource.kind === 'WorkloadEntry') {
         m.heldRegistryChange = { kinds: new Set() };
+        m.heldEndpointsOnly = undefined;
         try {
           m.registry.setConfig([...m.byKey.values()]);
           change = mergeChanges(change, m.heldRegistryChange);
+          // Entries decide only services and endpoints: if the services stayed, only EDS moved.
+          if (m.heldEndpointsOnly === true) types = ENDPOINTS_ONLY;
         } finally {
           m.heldRegistryChange = undefined;
         }
       }
-      m.rebuild(change);
+      m.rebuild(change, types);
     }, (err) => m.log(`config watch handler failed: ${(err as Error).message}`)));
     return m;
   }
@@ -109,11 +121,11 @@ export class Manager {
     await this.ads.close();
   }
 
-  private rebuild(change: ConfigChange): void {
+  private rebuild(change: ConfigChange, types?: ReadonlySet<TypeUrl>): void {
     const prev = this.push;
     const push = next(prev, this.inputs(), change);
     this.push = push;
-    this.ads.setSnapshot(push, (proxy) => affects(change, proxy, push));
+    this.ads.setSnapshot(push, (proxy) => affects(change, proxy, push), types);
   }
 
   private inputs() {

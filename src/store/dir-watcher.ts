@@ -14,8 +14,8 @@ export class DirectoryWatcher {
 
   constructor(
     private readonly root: string,
-    /** Called on any change; callers coalesce. */
-    private readonly onChange: () => void,
+    /** Called on any change with the path that changed, or undefined when not known; callers coalesce. */
+    private readonly onChange: (path?: string) => void,
     private readonly onError: (e: Error) => void,
   ) {}
 
@@ -45,7 +45,7 @@ export class DirectoryWatcher {
 
   #add(dir: string, recursive: boolean): void {
     try {
-      const w = watch(dir, { recursive }, () => this.onChange());
+      const w = watch(dir, { recursive }, (_event, name) => this.onChange(name ? join(dir, name.toString()) : undefined));
       w.on('error', (e) => {
         // Typically the directory went away; the next scan re-syncs the set.
         w.close();

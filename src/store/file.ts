@@ -16,8 +16,8 @@
 //   YAML: a hand edit or a delete while the store was down would leave an old number there that
 //   a stale client could then match. So a resourceVersion read before a restart always conflicts.
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { ConfigError, expandPaths, loadText, resourceKey, type LoadedResource, type Resource, type ResourceOrigin } from '../api/index.js';
+import { basename, join, resolve } from 'node:path';
+import { CONFIG_FILE_EXTENSIONS, ConfigError, expandPaths, loadText, resourceKey, type LoadedResource, type Resource, type ResourceOrigin } from '../api/index.js';
 import { readIfExists, removeFile, writeAtomic } from './atomic-file.js';
 import { DirectoryWatcher } from './dir-watcher.js';
 import { BadFileError, NotFoundError, StoreClosedError, StoreError } from './errors.js';
@@ -70,6 +70,8 @@ export class FileStore implements ConfigStore {
   // Every read-modify-write of the directory runs here, one at a time: applies, deletes, rescans.
   #queue: Promise<unknown> = Promise.resolve();
   #watcher: DirectoryWatcher | undefined;
+  /** Paths watch events named since the last scan; 'all' when an event named none. */
+  #dirty: Set<string> | 'all' = new Set();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -243,6 +245,33 @@ export class FileStore implements ConfigStore {
     if (text !== this.#files.get(path)?.text) await this.#rescan();
   }
 
+  /**
+   * Re-reads only the named paths. A path that is not a config file (a directory, say) falls
+   * back to a full rescan.
+   */
+  async #rescanPaths(paths: ReadonlySet<string>): Promise<void> {
+    const changes = new Map<string, string | Error | null>();
+    for (const path of paths) {
+      const name = basename(path);
+      if (name.startsWith('.')) continue; // our temp files and the lease; never config
+      // Perhaps a directory came or went (or some other file): read everything.
+      if (!CONFIG_FILE_EXTENSIONS.some((ext) => name.endsWith(ext))) return this.#rescan();
+      let text: string | Error | undefined;
+      try {
+        text = await readIfExists(path);
+      } catch (e) {
+        text = e as Error;
+      }
+      if (text === undefined) {
+        if (this.#files.has(path)) changes.set(path, null);
+      } else if (text instanceof Error || this.#files.get(path)?.text !== text) {
+        changes.set(path, text);
+      }
+    }
+    await this.#watcher?.sync();
+    if (changes.size > 0) await this.#reconcile(changes);
+  }
+
   async #rescan(): Promise<void> {
     await this.#watcher?.sync(); // before reading, so an edit made while we read is still noticed
     const listErrors: ConfigError[] = [];
@@ -340,7 +369,7 @@ export class FileStore implements ConfigStore {
   #startWatching(): void {
     // Every event, even for our own temp files, just schedules a rescan; reading back our own
     // writes finds the text we already hold and publishes nothing.
-    this.#watcher = new DirectoryWatcher(this.#dir, () => this.#scheduleRescan(), (e) => this.#watchFailed(e));
+    this.#watcher = new DirectoryWatcher(this.#dir, (path) => this.#scheduleRescan(path), (e) => this.#watchFailed(e));
   }
 
   #watchFailed(e: Error): void {
@@ -350,12 +379,18 @@ export class FileStore implements ConfigStore {
 
   // One timer at a time: changes arriving while it runs are read by the same rescan, and changes
   // during a rescan schedule the next one.
-  #scheduleRescan(): void {
-    if (this.#closed || this.#timer) return;
+  #scheduleRescan(path?: string): void {
+    if (this.#closed) return;
+    // Remember which files the events named, so a change to one of a thousand files reads one.
+    if (path === undefined) this.#dirty = 'all';
+    else if (this.#dirty !== 'all') this.#dirty.add(path);
+    if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#closed) return;
-      this.rescan().catch((e: unknown) => {
+      const dirty = this.#dirty;
+      this.#dirty = new Set();
+      this.#serial(() => (dirty === 'all' ? this.#rescan() : this.#rescanPaths(dirty))).catch((e: unknown) => {
         if (e instanceof StoreClosedError) return;
         this.#setSourceErrors('scan', [new ConfigError('IO', '', `rescan failed: ${(e as Error).message}`, { file: this.#dir, line: 0, column: 0 })]);
       });

@@ -24,6 +24,8 @@ export interface ConfigChange {
   readonly hosts?: ReadonlySet<string>;
   /** Namespaces of changed Sidecars. */
   readonly namespaces?: ReadonlySet<string>;
+  /** Only endpoints changed (no service, port or config): proxies need new EDS and nothing else. */
+  readonly endpointsOnly?: boolean;
 }
 
 /** A change that affects everything (first push, mesh config change). */
@@ -61,7 +63,12 @@ export function changeForResource(before: Resource | undefined, after: Resource 
 
 /** The change between two registry snapshots. */
 export function changeForRegistry(before: RegistrySnapshot, after: RegistrySnapshot): ConfigChange {
-  return { kinds: new Set(), registry: true, hosts: changedHosts(before, after) };
+  const hosts = changedHosts(before, after);
+  // Services the same, endpoints moved: only endpoint assignments can differ — unless a changed
+  // service resolves by DNS, whose clusters carry their endpoints inline.
+  const sameServices = before.services === after.services || JSON.stringify(before.services) === JSON.stringify(after.services);
+  const inlineEndpoints = after.services.some((s) => s.resolution !== 'STATIC' && hosts.has(s.hostname));
+  return { kinds: new Set(), registry: true, hosts, endpointsOnly: sameServices && !inlineEndpoints };
 }
 
 export function mergeChanges(...changes: ConfigChange[]): ConfigChange {

@@ -95,11 +95,12 @@ export class AdsServer<S extends { version: string }> {
 
   /**
    * A new config snapshot. Pushed after the debounce window to the proxies `affects` selects
-   * (all when omitted); requests arriving meanwhile are already answered from it.
+   * (all when omitted), for the resource `types` that may have changed (all when omitted);
+   * requests arriving meanwhile are already answered from it.
    */
-  setSnapshot(snapshot: S, affects?: Affects): void {
+  setSnapshot(snapshot: S, affects?: Affects, types?: ReadonlySet<TypeUrl>): void {
     this.snapshot = snapshot;
-    this.debouncer.add(snapshot, affects);
+    this.debouncer.add(snapshot, affects, types);
   }
 
   /** Pushes a pending snapshot now instead of at the end of the debounce window. */
@@ -233,7 +234,7 @@ export class AdsServer<S extends { version: string }> {
       const owed = [...conn.watches.values()].some((w) => w.owed);
       return owed || !pending.affects || this.affects(pending.affects, conn.proxy);
     });
-    for (const conn of targets) this.schedule(conn, () => this.pushConnection(conn, pending.since));
+    for (const conn of targets) this.schedule(conn, () => this.pushConnection(conn, pending.since, pending.types));
   }
 
   /**
@@ -263,10 +264,12 @@ export class AdsServer<S extends { version: string }> {
     }
   }
 
-  private pushConnection(conn: Connection, since: number): void {
+  private pushConnection(conn: Connection, since: number, types?: ReadonlySet<string>): void {
     let clusters: ReadonlySet<string> | undefined;
     for (const typeUrl of pushOrder(conn.watches.keys())) {
       if (conn.closed) return;
+      // A type the change cannot have touched is not regenerated (requests still owed are).
+      if (types && !types.has(typeUrl) && !conn.watches.get(typeUrl)?.owed) continue;
       // Envoy finishes warming a changed cluster only when it receives its endpoints again,
       // even unchanged ones, so EDS follows every CDS response for the clusters it carried.
       const forceNames = typeUrl === TYPE_URL.ENDPOINT ? clusters : undefined;

@@ -12,12 +12,14 @@ export interface PendingPush<S> {
   snapshot: S;
   /** undefined: every proxy. */
   affects: Affects | undefined;
+  /** Resource types that may have changed; undefined: every type. */
+  types: ReadonlySet<string> | undefined;
   /** When the first coalesced update arrived (for push latency). */
   since: number;
 }
 
 export class Debouncer<S> {
-  private pending: { snapshot: S; predicates: Affects[] | undefined; since: number } | undefined;
+  private pending: { snapshot: S; predicates: Affects[] | undefined; types: Set<string> | undefined; since: number } | undefined;
   private timer: unknown;
 
   constructor(
@@ -27,14 +29,17 @@ export class Debouncer<S> {
     private readonly flush: (push: PendingPush<S>) => void,
   ) {}
 
-  add(snapshot: S, affects: Affects | undefined): void {
+  add(snapshot: S, affects: Affects | undefined, types?: ReadonlySet<string>): void {
     if (this.pending) {
       this.pending.snapshot = snapshot;
       // Once any update affects everyone, the batch does; otherwise remember each predicate.
       if (this.pending.predicates && affects) this.pending.predicates.push(affects);
       else this.pending.predicates = undefined;
+      // Likewise for types: the union, or every type once one update names none.
+      if (this.pending.types && types) for (const t of types) this.pending.types.add(t);
+      else this.pending.types = undefined;
     } else {
-      this.pending = { snapshot, predicates: affects ? [affects] : undefined, since: this.clock() };
+      this.pending = { snapshot, predicates: affects ? [affects] : undefined, types: types ? new Set(types) : undefined, since: this.clock() };
     }
     if (this.windowMs <= 0) {
       this.flushNow();
@@ -55,7 +60,7 @@ export class Debouncer<S> {
     const predicates = pending.predicates;
     const affects: Affects | undefined =
       predicates === undefined ? undefined : predicates.length === 1 ? predicates[0] : (proxy) => predicates.some((p) => p(proxy));
-    this.flush({ snapshot: pending.snapshot, affects, since: pending.since });
+    this.flush({ snapshot: pending.snapshot, affects, types: pending.types, since: pending.since });
   }
 
   /** Drops anything pending (server shutting down). */

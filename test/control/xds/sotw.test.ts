@@ -158,6 +158,31 @@ describe('ADS state of the world', () => {
     assert.equal(got.has(CDS), false, 'clusters did not change, so CDS is not resent');
   });
 
+  it('a push limited to endpoint types leaves other types alone', async () => {
+    h = await startServer();
+    h.server.setSnapshot(base());
+    const s = open();
+    s.send({ node: node(), type_url: CDS, resource_names: [], response_nonce: '' });
+    const cds = await s.next('CDS');
+    s.send({ type_url: CDS, resource_names: [], response_nonce: cds.nonce, version_info: cds.version_info });
+    s.send({ type_url: EDS, resource_names: ['a', 'b'], response_nonce: '' });
+    const eds = await s.next('EDS');
+    s.send({ type_url: EDS, resource_names: ['a', 'b'], response_nonce: eds.nonce, version_info: eds.version_info });
+    const changed = base();
+    changed.version = 'v2';
+    changed.resources[CDS] = [cluster('a', 2), cluster('b')];
+    changed.resources[EDS] = [endpoints('a', 7), endpoints('b', 2)];
+    h.server.setSnapshot(changed, undefined, new Set([EDS]));
+    h.server.pushNow();
+    const next = await s.next('the endpoint push');
+    assert.equal(next.type_url, EDS);
+    assert.deepEqual(names(next), ['a']);
+    // The cluster change goes out with the next push that may touch clusters.
+    h.server.setSnapshot({ ...changed, version: 'v3' });
+    h.server.pushNow();
+    assert.equal((await s.next('the full push')).type_url, CDS);
+  });
+
   it('honours explicit LDS names from a gRPC-style client, and an empty list later means nothing', async () => {
     h = await startServer();
     h.server.setSnapshot(base());
