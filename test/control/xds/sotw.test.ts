@@ -21,6 +21,14 @@ const base = (): FakeSnapshot => ({
   },
 });
 
+/** Subscribes a stream to a type, waits for the answer and ACKs it, as Envoy does. */
+async function subscribeAndAck(s: TestStream<SotwResponse>, typeUrl: string, resourceNames: string[], first = false): Promise<SotwResponse> {
+  s.send({ ...(first ? { node: node() } : {}), type_url: typeUrl, resource_names: resourceNames, response_nonce: '' });
+  const r = await s.next(typeUrl);
+  s.send({ type_url: typeUrl, resource_names: resourceNames, response_nonce: r.nonce, version_info: r.version_info });
+  return r;
+}
+
 describe('ADS state of the world', () => {
   let h: Harness | undefined;
   const streams: TestStream<SotwResponse>[] = [];
@@ -131,16 +139,9 @@ describe('ADS state of the world', () => {
     h = await startServer();
     h.server.setSnapshot(base());
     const s = open();
-    s.send({ node: node(), type_url: CDS, resource_names: [], response_nonce: '' });
-    const cds = await s.next('CDS');
-    s.send({ type_url: CDS, resource_names: [], response_nonce: cds.nonce, version_info: cds.version_info });
-    s.send({ type_url: EDS, resource_names: ['a', 'b'], response_nonce: '' });
-    const eds = await s.next('EDS');
-    assert.deepEqual(names(eds), ['a', 'b']);
-    s.send({ type_url: EDS, resource_names: ['a', 'b'], response_nonce: eds.nonce, version_info: eds.version_info });
-    s.send({ type_url: RDS, resource_names: ['r1', 'r2'], response_nonce: '' });
-    const rds = await s.next('RDS');
-    s.send({ type_url: RDS, resource_names: ['r1', 'r2'], response_nonce: rds.nonce, version_info: rds.version_info });
+    await subscribeAndAck(s, CDS, [], true);
+    assert.deepEqual(names(await subscribeAndAck(s, EDS, ['a', 'b'])), ['a', 'b']);
+    await subscribeAndAck(s, RDS, ['r1', 'r2']);
 
     const changed = base();
     changed.version = 'v2';
@@ -162,12 +163,8 @@ describe('ADS state of the world', () => {
     h = await startServer();
     h.server.setSnapshot(base());
     const s = open();
-    s.send({ node: node(), type_url: CDS, resource_names: [], response_nonce: '' });
-    const cds = await s.next('CDS');
-    s.send({ type_url: CDS, resource_names: [], response_nonce: cds.nonce, version_info: cds.version_info });
-    s.send({ type_url: EDS, resource_names: ['a', 'b'], response_nonce: '' });
-    const eds = await s.next('EDS');
-    s.send({ type_url: EDS, resource_names: ['a', 'b'], response_nonce: eds.nonce, version_info: eds.version_info });
+    await subscribeAndAck(s, CDS, [], true);
+    await subscribeAndAck(s, EDS, ['a', 'b']);
     const changed = base();
     changed.version = 'v2';
     changed.resources[CDS] = [cluster('a', 2), cluster('b')];
