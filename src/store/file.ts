@@ -15,8 +15,8 @@
 //   etcd's ID allocator, so most writes do not touch it). We do not keep resourceVersion in the
 //   YAML: a hand edit or a delete while the store was down would leave an old number there that
 //   a stale client could then match. So a resourceVersion read before a restart always conflicts.
-import { mkdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { CONFIG_FILE_EXTENSIONS, ConfigError, expandPaths, loadText, resourceKey, type LoadedResource, type Resource, type ResourceOrigin } from '../api/index.js';
 import { readIfExists, removeFile, writeAtomic } from './atomic-file.js';
 import { DirectoryWatcher } from './dir-watcher.js';
@@ -28,6 +28,8 @@ import type { ApplyOptions, ConfigStore, DeleteOptions, ListFilter, Subscription
 
 export const DEFAULT_CONFIG_DIR = '.isthmus/config';
 const LEASE_FILE = '.isthmus-revision';
+/** Files the store itself writes: the lease and `.NAME.HEX.tmp` temp files (atomic-file.ts). */
+const OWN_FILE = /^(\.isthmus-revision|\..+\.[0-9a-f]{12}\.tmp)$/;
 
 export interface FileStoreOptions {
   dir: string;
@@ -253,9 +255,14 @@ export class FileStore implements ConfigStore {
     const changes = new Map<string, string | Error | null>();
     for (const path of paths) {
       const name = basename(path);
-      if (name.startsWith('.')) continue; // our temp files and the lease; never config
-      // Perhaps a directory came or went (or some other file): read everything.
-      if (!CONFIG_FILE_EXTENSIONS.some((ext) => name.endsWith(ext))) return this.#rescan();
+      // Our own temp files and lease say nothing new; a file under a hidden directory is never
+      // config (the full scan skips those too).
+      if (OWN_FILE.test(name) || relative(this.#dir, path).split(sep).slice(0, -1).some((part) => part.startsWith('.'))) continue;
+      // Any other hidden name (a ConfigMap's `..data` symlink swap, say), a non-config file or a
+      // directory (whatever its name) could change what the tree holds: read everything.
+      if (name.startsWith('.') || !CONFIG_FILE_EXTENSIONS.some((ext) => name.endsWith(ext)) || (await isDirectory(path))) {
+        return this.#rescan();
+      }
       let text: string | Error | undefined;
       try {
         text = await readIfExists(path);
@@ -264,6 +271,8 @@ export class FileStore implements ConfigStore {
       }
       if (text === undefined) {
         if (this.#files.has(path)) changes.set(path, null);
+        // A removed directory (named like a file) takes the files under it along.
+        else if ([...this.#files.keys()].some((known) => known.startsWith(path + sep))) return this.#rescan();
       } else if (text instanceof Error || this.#files.get(path)?.text !== text) {
         changes.set(path, text);
       }
@@ -430,4 +439,12 @@ async function readLease(dir: string): Promise<number> {
     throw new StoreError('IO', `${path} does not hold a revision number; restore it, or delete it to count revisions afresh (clients holding old resourceVersions may then match by accident)`);
   }
   return n;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false; // gone: handled as a removed file
+  }
 }

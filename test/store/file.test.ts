@@ -264,3 +264,47 @@ test('file: a corrupt revision lease stops the store from opening, with a fix in
   await writeFile(join(dir, '.isthmus-revision'), 'garbage');
   await assert.rejects(FileStore.open({ dir, watch: false }), { code: 'IO', message: /delete it to count revisions afresh/ });
 }));
+
+test('file: a ConfigMap-style update (hidden data dir swapped by rename under a symlink) is seen', T, () => withDir(async (dir) => {
+  // Kubernetes mounts ConfigMaps as `name -> ..data/name`, `..data -> ..<timestamp>/`, and
+  // updates them by writing a new timestamped dir and renaming a `..data_tmp` symlink over `..data`.
+  const { symlink, rename } = await import('node:fs/promises');
+  await mkdir(join(dir, '..v1'));
+  await writeFile(join(dir, '..v1', 'gw.yaml'), GW('cm', 'default', '1'));
+  await symlink('..v1', join(dir, '..data'));
+  await symlink(join('..data', 'gw.yaml'), join(dir, 'gw.yaml'));
+  const store = await FileStore.open({ dir, debounceMs: 5 });
+  try {
+    assert.equal(store.get('Gateway', 'default', 'cm')?.metadata.labels?.v, '1');
+    const c = collect(store, store.revision());
+    await mkdir(join(dir, '..v2'));
+    await writeFile(join(dir, '..v2', 'gw.yaml'), GW('cm', 'default', '2'));
+    await symlink('..v2', join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    await c.until(1);
+    assert.deepEqual(summary(c.events), ['MODIFIED Gateway/default/cm']);
+    assert.equal(store.get('Gateway', 'default', 'cm')?.metadata.labels?.v, '2');
+    c.close();
+  } finally {
+    await store.close();
+  }
+}));
+
+test('file: a directory named like a config file is scanned as a directory', T, () => withDir(async (dir) => {
+  const store = await FileStore.open({ dir, debounceMs: 5 });
+  try {
+    const c = collect(store, store.revision());
+    await mkdir(join(dir, 'extra.yaml'));
+    await writeWhole(join(dir, 'extra.yaml', 'b.yaml'), GW('inside'));
+    await c.until(1);
+    assert.deepEqual(summary(c.events), ['ADDED Gateway/default/inside']);
+    assert.deepEqual(store.errors().map((e) => e.message), []);
+    const { rm } = await import('node:fs/promises');
+    await rm(join(dir, 'extra.yaml'), { recursive: true });
+    await c.until(2);
+    assert.deepEqual(summary(c.events), ['ADDED Gateway/default/inside', 'DELETED Gateway/default/inside']);
+    c.close();
+  } finally {
+    await store.close();
+  }
+}));

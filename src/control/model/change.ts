@@ -68,7 +68,22 @@ export function changeForRegistry(before: RegistrySnapshot, after: RegistrySnaps
   // service resolves by DNS, whose clusters carry their endpoints inline.
   const sameServices = before.services === after.services || JSON.stringify(before.services) === JSON.stringify(after.services);
   const inlineEndpoints = after.services.some((s) => s.resolution !== 'STATIC' && hosts.has(s.hostname));
-  return { kinds: new Set(), registry: true, hosts, endpointsOnly: sameServices && !inlineEndpoints };
+  // Clusters also carry the service accounts of their endpoints (mTLS SANs), and a registered
+  // sidecar's own listeners come from its endpoints' ports: if either moved, more than EDS did.
+  const endpointsOnly = sameServices && !inlineEndpoints && endpointFacts(before) === endpointFacts(after);
+  return { kinds: new Set(), registry: true, hosts, endpointsOnly };
+}
+
+/** What translation reads from endpoints besides EDS itself, as one comparable string. */
+function endpointFacts(snapshot: RegistrySnapshot): string {
+  const facts = new Set<string>();
+  for (const [key, endpoints] of snapshot.endpoints) {
+    for (const e of endpoints) {
+      if (e.serviceAccount) facts.add(`sa|${key}|${e.serviceAccount}`);
+      if (e.workload.includes('~')) facts.add(`own|${e.workload}|${key}|${e.port}|${e.servicePort}|${e.servicePortName}`);
+    }
+  }
+  return [...facts].sort().join('\n');
 }
 
 export function mergeChanges(...changes: ConfigChange[]): ConfigChange {

@@ -31,6 +31,8 @@ export interface AdsServerOptions<S> {
   onDisconnect?(proxy: ProxyNode): void;
   /** `control_plane.identifier` in every response. */
   identifier?: string;
+  /** A response not taken by its stream within this time ends the stream (default 30 s). */
+  sendTimeoutMs?: number;
 }
 
 /**
@@ -48,10 +50,14 @@ function pushOrder(typeUrls: Iterable<string>): string[] {
 }
 
 /**
- * Responses written but not yet taken by their stream, across all streams. Tasks beyond it wait
- * in the backlog (Istio's push throttle plays the same part).
+ * Responses written but not yet taken by their stream, across all streams, and per stream. Work
+ * beyond them waits in the backlog (Istio's push throttle plays the same part); a stream that
+ * stops reading holds only its own few slots, and loses them when its send timeout expires.
  */
 const MAX_RESPONSES_IN_FLIGHT = 32;
+const MAX_RESPONSES_IN_FLIGHT_PER_STREAM = 4;
+/** A response not taken by its stream in this time ends the stream; the client reconnects. */
+const SEND_TIMEOUT_MS = 30_000;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AdsCall = grpc.ServerDuplexStream<any, any>;
@@ -68,7 +74,7 @@ export class AdsServer<S extends { version: string }> {
   private nonces = 0;
   private streams = 0;
   private inFlight = 0;
-  private readonly backlog: { conn: Connection; task: () => void }[] = [];
+  private readonly backlog: Connection[] = [];
 
   constructor(private readonly options: AdsServerOptions<S>) {
     this.clock = options.clock ?? systemClock;
@@ -200,7 +206,7 @@ export class AdsServer<S extends { version: string }> {
     if (!first && watch.lastNonce !== undefined && request.response_nonce !== watch.lastNonce) return;
     this.settle(conn, watch, request.response_nonce, request.error_detail);
     watch.setSotwNames(request.resource_names);
-    if (watch.owed) this.schedule(conn, () => this.respond(conn, typeUrl, {}));
+    if (watch.owed) this.schedule(conn, new Set([typeUrl]));
   }
 
   private onDeltaRequest(conn: Connection, request: DeltaDiscoveryRequest): void {
@@ -212,7 +218,7 @@ export class AdsServer<S extends { version: string }> {
     // carries only its own change, so ignoring one would lose it.
     this.settle(conn, watch, request.response_nonce, request.error_detail);
     watch.applyDelta(request.resource_names_subscribe, request.resource_names_unsubscribe, first);
-    if (watch.owed || watch.fresh.size > 0) this.schedule(conn, () => this.respond(conn, typeUrl, {}));
+    if (watch.owed || watch.fresh.size > 0) this.schedule(conn, new Set([typeUrl]));
   }
 
   private supports(conn: Connection, typeUrl: string): boolean {
@@ -224,6 +230,12 @@ export class AdsServer<S extends { version: string }> {
   private settle(conn: Connection, watch: TypeWatch, nonce: string, error: DiscoveryRequest['error_detail']): void {
     const outcome = watch.settle(nonce, error, new Date(this.clock()).toISOString());
     if (outcome !== 'nack' || !watch.lastNack) return;
+    // Routes and endpoints are sent as changes only; after a rejected response the client may
+    // hold some of it and not the rest, so the next response carries the whole set again.
+    if (watch.typeUrl === TYPE_URL.ROUTE || watch.typeUrl === TYPE_URL.ENDPOINT) {
+      watch.heldSet = undefined;
+      watch.heldFingerprint = undefined;
+    }
     const type = shortTypeName(watch.typeUrl);
     this.metrics.nacks.inc({ type });
     this.log(`xds: ${conn.proxy.id} rejected ${type} version ${watch.lastNack.version} (nonce ${nonce}): ${watch.lastNack.message}`);
@@ -234,23 +246,38 @@ export class AdsServer<S extends { version: string }> {
       const owed = [...conn.watches.values()].some((w) => w.owed);
       return owed || !pending.affects || this.affects(pending.affects, conn.proxy);
     });
-    for (const conn of targets) this.schedule(conn, () => this.pushConnection(conn, pending.since, pending.types));
+    for (const conn of targets) this.schedule(conn, pending.types ? new Set(pending.types) : 'all', pending.since);
   }
 
   /**
-   * Runs `task` (which writes responses to `conn`) now if few responses are in flight, else
-   * once earlier writes complete. This bounds the memory a push to thousands of proxies holds in
-   * unsent responses, and the first proxies get theirs while later ones are still waiting.
+   * Queues work for `conn` (merged with what it already waits for, so a stream is in the
+   * backlog at most once, however many pushes pass) and runs what the throttle allows.
    */
-  private schedule(conn: Connection, task: () => void): void {
-    if (this.inFlight < MAX_RESPONSES_IN_FLIGHT && this.backlog.length === 0) task();
-    else this.backlog.push({ conn, task });
+  private schedule(conn: Connection, types: Set<string> | 'all', since?: number): void {
+    const q = conn.queued;
+    if (!q) conn.queued = { types, since };
+    else {
+      if (q.types !== 'all') q.types = types === 'all' ? 'all' : new Set([...q.types, ...types]);
+      q.since = Math.min(q.since ?? Infinity, since ?? Infinity);
+      if (q.since === Infinity) q.since = undefined;
+    }
+    if (!conn.inBacklog) {
+      conn.inBacklog = true;
+      this.backlog.push(conn);
+    }
+    this.pump();
   }
 
   private pump(): void {
     while (this.inFlight < MAX_RESPONSES_IN_FLIGHT && this.backlog.length > 0) {
-      const next = this.backlog.shift() as { conn: Connection; task: () => void };
-      if (!next.conn.closed) next.task();
+      const conn = this.backlog.shift() as Connection;
+      conn.inBacklog = false;
+      if (conn.closed || !conn.queued) continue;
+      // A stream still holding its share waits; its own completed write puts it back.
+      if (conn.outstanding >= MAX_RESPONSES_IN_FLIGHT_PER_STREAM) continue;
+      const { types, since } = conn.queued;
+      conn.queued = undefined;
+      this.pushConnection(conn, since, types === 'all' ? undefined : types);
     }
   }
 
@@ -264,7 +291,7 @@ export class AdsServer<S extends { version: string }> {
     }
   }
 
-  private pushConnection(conn: Connection, since: number, types?: ReadonlySet<string>): void {
+  private pushConnection(conn: Connection, since: number | undefined, types?: ReadonlySet<string>): void {
     let clusters: ReadonlySet<string> | undefined;
     for (const typeUrl of pushOrder(conn.watches.keys())) {
       if (conn.closed) return;
@@ -313,12 +340,25 @@ export class AdsServer<S extends { version: string }> {
     this.metrics.pushes.inc({ type: shortTypeName(typeUrl) });
     conn.outstanding++;
     this.inFlight++;
+    // Real timers, not the injected ones: tests drive the debounce by hand, and this must not
+    // fire with it.
+    const sendTimeoutMs = this.options.sendTimeoutMs ?? SEND_TIMEOUT_MS;
+    const timeout = systemTimers.setTimeout(() => {
+      this.log(`xds: ${conn.proxy.id} did not take a ${shortTypeName(typeUrl)} response within ${sendTimeoutMs} ms; ending its stream`);
+      this.disconnect(conn);
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'xDS response not read in time; reconnect' });
+    }, sendTimeoutMs);
     call.write(message, () => {
+      systemTimers.clearTimeout(timeout);
       if (since !== undefined) this.metrics.pushTime.observe(Math.max(0, this.clock() - since) / 1000);
       // A closed stream's writes were already let go in disconnect().
       if (conn.outstanding > 0) {
         conn.outstanding--;
         this.inFlight--;
+        if (conn.queued && !conn.inBacklog) {
+          conn.inBacklog = true;
+          this.backlog.push(conn);
+        }
       }
       this.pump();
     });

@@ -37,6 +37,10 @@ export class Connection {
   closed = false;
   /** Responses written to this stream whose write has not completed yet. */
   outstanding = 0;
+  /** Work waiting for the push throttle: the types to answer or push ('all' for every type). */
+  queued: { types: Set<string> | 'all'; since?: number } | undefined;
+  /** Set while this stream is in the server's backlog (it waits there at most once). */
+  inBacklog = false;
 
   constructor(
     readonly stream: number,

@@ -6,7 +6,7 @@ export function namesKey(names: readonly string[] | undefined): string {
   if (names === undefined) return '*';
   let key = namesKeys.get(names);
   if (key === undefined) {
-    key = [...names].sort().join(',');
+    key = JSON.stringify([...names].sort()); // unambiguous even for names holding commas
     namesKeys.set(names, key);
   }
   return key;

@@ -13,6 +13,22 @@ export interface NackRecord {
 
 export type Settlement = 'ack' | 'nack' | 'stale' | 'none';
 
+/**
+ * Resource names as one string object each, however many streams subscribe to them: every
+ * request decodes its own copies, and a thousand sidecars naming a thousand clusters would
+ * otherwise keep a million strings alive. Bounded; starts over if it grows past the limit.
+ */
+const internedNames = new Map<string, string>();
+const MAX_INTERNED = 1_000_000;
+
+function intern(name: string): string {
+  const known = internedNames.get(name);
+  if (known !== undefined) return known;
+  if (internedNames.size >= MAX_INTERNED) internedNames.clear();
+  internedNames.set(name, name);
+  return name;
+}
+
 /** Older nonces than this many responses back are forgotten (a client ACKs every response). */
 const MAX_IN_FLIGHT = 32;
 
@@ -67,8 +83,9 @@ export class TypeWatch {
       else if (requested.length === 0) wildcard = !this.namedEver;
     }
     if (requested.length > 0) this.namedEver = true;
-    let changed = wildcard !== this.wildcard || explicit.length !== this.names.size;
-    for (const name of explicit) {
+    const wanted = new Set(explicit); // a request may name something twice
+    let changed = wildcard !== this.wildcard || wanted.size !== this.names.size;
+    for (const name of wanted) {
       if (!this.names.has(name)) {
         changed = true;
         this.fresh.add(name);
@@ -78,7 +95,7 @@ export class TypeWatch {
     // Most requests are ACKs repeating the subscription: leave the set (and its cached list) be.
     if (!changed) return false;
     this.names.clear();
-    for (const name of explicit) this.names.add(name);
+    for (const name of wanted) this.names.add(intern(name));
     this.namesList = undefined;
     this.owed = true;
     return true;
@@ -97,7 +114,7 @@ export class TypeWatch {
       // A re-subscription must be answered with the resource even if the client had it; on
       // the first request the client's initial_resource_versions say what it holds.
       if (!first) this.sent.delete(name);
-      this.names.add(name);
+      this.names.add(intern(name));
       this.fresh.add(name);
       added = true;
     }

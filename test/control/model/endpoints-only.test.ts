@@ -31,3 +31,19 @@ test('a new port, or a DNS service whose clusters carry endpoints, is not', () =
   const b = buildRegistrySnapshot({ resources: resources(dns('b.example.net')) });
   assert.equal(changeForRegistry(a, b).endpointsOnly, false);
 });
+
+test('an endpoint with another service account changes clusters (their mTLS SANs) too', () => {
+  const se = (sa: string) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 9080, name: http, protocol: HTTP}]
+  endpoints: [{address: 10.0.0.1, serviceAccount: ${sa}}]
+`;
+  const a = buildRegistrySnapshot({ resources: resources(se('a')) });
+  const b = buildRegistrySnapshot({ resources: resources(se('b')) });
+  assert.equal(changeForRegistry(a, b).endpointsOnly, false);
+});

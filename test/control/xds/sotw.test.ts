@@ -180,6 +180,38 @@ describe('ADS state of the world', () => {
     assert.equal((await s.next('the full push')).type_url, CDS);
   });
 
+  it('after a NACKed route response, the next one carries every route again', async () => {
+    h = await startServer();
+    h.server.setSnapshot(base());
+    const s = open();
+    await subscribeAndAck(s, RDS, ['r1', 'r2'], true);
+    const v2 = base();
+    v2.version = 'v2';
+    v2.resources[RDS] = [route('r1', 'b'), route('r2', 'a')];
+    h.server.setSnapshot(v2);
+    h.server.pushNow();
+    const rejected = await s.next('v2 routes');
+    assert.deepEqual(names(rejected), ['r1', 'r2']);
+    s.send({ type_url: RDS, resource_names: ['r1', 'r2'], response_nonce: rejected.nonce, version_info: 'v1', error_detail: { code: 3, message: 'bad r2' } });
+    await waitFor(() => h!.server.syncz()[0]?.types[RDS]?.lastNack !== null, 'the NACK is recorded');
+    const v3 = base();
+    v3.version = 'v3';
+    v3.resources[RDS] = [route('r1', 'b'), route('r2', 'b')];
+    h.server.setSnapshot(v3);
+    h.server.pushNow();
+    assert.deepEqual(names(await s.next('v3 routes')), ['r1', 'r2'], 'r1 is resent although it did not change since v2');
+  });
+
+  it('a request that names one resource twice still replaces the subscription', async () => {
+    h = await startServer();
+    h.server.setSnapshot(base());
+    const s = open();
+    const held = await subscribeAndAck(s, RDS, ['r1', 'r2'], true);
+    s.send({ type_url: RDS, resource_names: ['r1', 'r1'], response_nonce: held.nonce, version_info: held.version_info });
+    await waitFor(() => h!.server.syncz()[0]?.types[RDS]?.subscribed.length === 1, 'the subscription shrinks to r1');
+    assert.deepEqual(h.server.syncz()[0]?.types[RDS]?.subscribed, ['r1']);
+  });
+
   it('honours explicit LDS names from a gRPC-style client, and an empty list later means nothing', async () => {
     h = await startServer();
     h.server.setSnapshot(base());
