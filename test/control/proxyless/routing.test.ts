@@ -7,15 +7,20 @@ import { eventually } from '../../helpers/eventually.js';
 import { callOnce } from '../../helpers/grpc-echo.js';
 import { newClient, served, SERVICE, startMesh, tally, type Mesh } from './harness.js';
 
-const DR_SUBSETS = `apiVersion: networking.istio.io/v1
+/** The DestinationRule with subsets v1 and v2, and optionally a traffic policy (YAML at 4 spaces). */
+function dr(trafficPolicy = ''): string {
+  return `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: echo, namespace: default}
 spec:
   host: ${SERVICE}
-  subsets:
+${trafficPolicy ? `  trafficPolicy:\n${trafficPolicy}` : ''}  subsets:
   - {name: v1, labels: {version: v1}}
   - {name: v2, labels: {version: v2}}
 `;
+}
+
+const DR_SUBSETS = dr();
 
 function vs(http: string): string {
   return `apiVersion: networking.istio.io/v1
@@ -160,18 +165,7 @@ describe('proxyless gRPC clients follow the mesh config', { concurrency: false }
 
   test('ring hash keeps a session header on one endpoint', async () => {
     await mesh.apply(vs(`  - route: [{destination: {host: ${SERVICE}}}]\n`));
-    await mesh.apply(`apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: echo, namespace: default}
-spec:
-  host: ${SERVICE}
-  trafficPolicy:
-    loadBalancer:
-      consistentHash: {httpHeaderName: x-session}
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
-`);
+    await mesh.apply(dr('    loadBalancer:\n      consistentHash: {httpHeaderName: x-session}\n'));
     // Round robin over three endpoints never answers ten times from one; ring hash always does.
     await eventually('session s0 sticks', async () => ((await tally(client, 10, { metadata: { 'x-session': 's0' } })).size === 1 ? true : undefined));
     const homes = new Set<string>();
@@ -188,17 +182,7 @@ spec:
     backend('echo-v1-b').behaviour = { kind: 'fail-always', code: grpc.status.UNAVAILABLE };
     try {
       await mesh.apply(ALL_TO('v1'));
-      await mesh.apply(`apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: echo, namespace: default}
-spec:
-  host: ${SERVICE}
-  trafficPolicy:
-    outlierDetection: {consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}
-  subsets:
-  - {name: v1, labels: {version: v1}}
-  - {name: v2, labels: {version: v2}}
-`);
+      await mesh.apply(dr('    outlierDetection: {consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 60s, maxEjectionPercent: 100}\n'));
       await eventually('only the healthy endpoint answers', async () => ((await tally(client, 20)).get('echo-v1-a') === 20 ? true : undefined), { timeoutMs: 30_000 });
       const t = await tally(client, 50);
       assert.deepEqual([...t], [['echo-v1-a', 50]]);
