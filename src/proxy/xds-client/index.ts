@@ -1,0 +1,8 @@
+// The proxy's xDS client and the validated config it hands the rest of the proxy.
+export { XdsClient, type XdsClientOptions, type XdsNode, type XdsSnapshot } from './client.js';
+export { Backoff, DEFAULT_BACKOFF, InvalidBackoffError, type BackoffOptions, type Timers } from './backoff.js';
+export { decodeListener, HCM_TYPE_URL, type ListenerConfig } from './listener.js';
+export { decodeRoute, type RouteConfig } from './route.js';
+export { decodeCluster, type ClusterConfig, type Discovery, type LbPolicy } from './cluster.js';
+export { decodeEndpoints, type Endpoint, type EndpointAssignment, type HealthStatus } from './endpoint.js';
+export type { AnyResource, Decoded } from './fields.js';

@@ -1,0 +1,76 @@
+// A real control plane for the client's tests: the manager on a memory store holding one
+// ServiceEntry with two versions of endpoints, subsets for them, and a VirtualService.
+import { loadText } from '../../../src/api/index.js';
+import { Manager } from '../../../src/control/manager.js';
+import type { PushContext } from '../../../src/control/model/index.js';
+import type { Generator, TypeUrl } from '../../../src/control/xds/index.js';
+import { openStore, type ConfigStore } from '../../../src/store/index.js';
+import { XdsClient, type XdsClientOptions } from '../../../src/proxy/xds-client/index.js';
+
+export const HOST = 'echo.default.svc.cluster.local';
+export const PORT = 8080;
+export const cluster = (subset = '') => `outbound|${PORT}|${subset}|${HOST}`;
+export const NODE_ID = 'sidecar~127.0.0.1~client-1.default~default.svc.cluster.local';
+
+export const BASE_CONFIG = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: echo, namespace: default}
+spec:
+  hosts: [${HOST}]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: ${PORT}, name: http, protocol: HTTP}]
+  endpoints:
+  - {address: 127.0.0.1, labels: {version: v1}}
+  - {address: 127.0.0.2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo, namespace: default}
+spec:
+  host: ${HOST}
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+---
+${virtualService('v2')}`;
+
+/** Requests under /v2 go to `v2Subset`; the rest to the whole service. */
+export function virtualService(v2Subset: string, restSubset?: string): string {
+  const rest = restSubset ? `, subset: ${restSubset}` : '';
+  return `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo, namespace: default}
+spec:
+  hosts: [${HOST}]
+  http:
+  - match: [{uri: {prefix: /v2}}]
+    route: [{destination: {host: ${HOST}, subset: ${v2Subset}}}]
+  - route: [{destination: {host: ${HOST}${rest}}}]
+`;
+}
+
+export async function memoryStore(yaml = BASE_CONFIG): Promise<ConfigStore> {
+  const store = await openStore({ backend: 'memory' });
+  await apply(store, yaml);
+  return store;
+}
+
+export async function apply(store: ConfigStore, yaml: string): Promise<void> {
+  const r = loadText(yaml, 'test.yaml');
+  if (r.errors.length) throw new Error(r.errors.map((e) => e.message).join('\n'));
+  for (const { resource } of r.resources) await store.apply(resource);
+}
+
+export function startManager(store: ConfigStore, port = 0, generators?: ReadonlyMap<TypeUrl, Generator<PushContext>>): Promise<Manager> {
+  return Manager.start({ store, xdsPort: port, debounceMs: 10, generators, log: () => {} });
+}
+
+export function newClient(port: number, extra: Partial<XdsClientOptions> = {}): XdsClient {
+  const client = new XdsClient({
+    server: `127.0.0.1:${port}`,
+    node: { id: NODE_ID, metadata: { NAMESPACE: 'default', LABELS: { app: 'client' } } },
+    backoff: { initialMs: 20, maxMs: 200, jitter: 0.5 },
+    ...extra,
+  });
+  client.start();
+  return client;
+}
