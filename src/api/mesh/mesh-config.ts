@@ -37,8 +37,6 @@ export const meshConfigSpec = obj({
   }
 });
 export type MeshConfigSpec = z.infer<typeof meshConfigSpec>;
-/** The name the stub used; kept so earlier imports still compile. */
-export type MeshConfigSpecType = MeshConfigSpec;
 export type { ProxyConfig } from './proxy-config.js';
 
 export { resolveMeshConfig, MESH_DEFAULTS, type ResolvedMeshConfig, type ResolvedProxyConfig } from './resolve.js';

@@ -47,5 +47,3 @@ export const destinationRuleSpec = obj({
   }
 });
 export type DestinationRuleSpec = z.infer<typeof destinationRuleSpec>;
-/** Kept for code written against the stub. */
-export type DestinationRuleSpecType = DestinationRuleSpec;

@@ -154,5 +154,3 @@ export const gatewaySpec = obj({
 });
 
 export type GatewaySpec = z.infer<typeof gatewaySpec>;
-/** Kept for code written against the scaffold's name. */
-export type GatewaySpecType = GatewaySpec;

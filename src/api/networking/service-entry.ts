@@ -46,8 +46,6 @@ export const serviceEntrySpec = obj({
   subjectAltNames: z.array(z.string()).optional(),
 }).superRefine(checkServiceEntry);
 export type ServiceEntrySpec = z.infer<typeof serviceEntrySpec>;
-/** Kept for code written against the stub. */
-export type ServiceEntrySpecType = ServiceEntrySpec;
 
 type Ctx = z.core.$RefinementCtx;
 

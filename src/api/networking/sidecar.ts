@@ -52,8 +52,6 @@ export const sidecarSpec = obj({
   checkEgress(s.egress ?? [], ctx);
 });
 export type SidecarSpec = z.infer<typeof sidecarSpec>;
-/** Kept for code written against the stub. */
-export type SidecarSpecType = SidecarSpec;
 
 function checkEgress(egress: NonNullable<SidecarSpec['egress']>, ctx: Ctx): void {
   const ports = new Map<number, number>();

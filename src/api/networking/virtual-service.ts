@@ -136,5 +136,3 @@ export const virtualServiceSpec = fields.superRefine((vs, ctx) => {
 });
 
 export type VirtualServiceSpec = z.infer<typeof virtualServiceSpec>;
-/** Kept for code written against the scaffold's name. */
-export type VirtualServiceSpecType = VirtualServiceSpec;

@@ -51,5 +51,3 @@ export const workloadEntrySpec = obj({
   }
 });
 export type WorkloadEntrySpec = z.infer<typeof workloadEntrySpec>;
-/** Kept for code written against the stub. */
-export type WorkloadEntrySpecType = WorkloadEntrySpec;

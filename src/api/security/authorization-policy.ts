@@ -103,8 +103,6 @@ export const authorizationPolicySpec = obj({
   checkAction(spec, ctx);
 });
 export type AuthorizationPolicySpec = z.infer<typeof authorizationPolicySpec>;
-/** The name the stub used; kept so earlier imports still compile. */
-export type AuthorizationPolicySpecType = AuthorizationPolicySpec;
 
 type Spec = z.infer<typeof authorizationPolicySpec>;
 

@@ -35,5 +35,3 @@ export const peerAuthenticationSpec = obj({
   }
 });
 export type PeerAuthenticationSpec = z.infer<typeof peerAuthenticationSpec>;
-/** The name the stub used; kept so earlier imports still compile. */
-export type PeerAuthenticationSpecType = PeerAuthenticationSpec;

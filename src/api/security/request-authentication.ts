@@ -65,8 +65,6 @@ export const requestAuthenticationSpec = obj({
   jwtRules: z.array(jwtRule).optional(),
 }).superRefine((spec, ctx) => checkSingleTargeting(spec, ctx));
 export type RequestAuthenticationSpec = z.infer<typeof requestAuthenticationSpec>;
-/** The name the stub used; kept so earlier imports still compile. */
-export type RequestAuthenticationSpecType = RequestAuthenticationSpec;
 
 /** Istio's timeout for fetching a remote JWKS when jwtRules[].timeout is unset. */
 export const DEFAULT_JWKS_FETCH_TIMEOUT = '5s';

@@ -91,5 +91,3 @@ export const telemetrySpec = obj({
   accessLogging: z.array(accessLogging).optional(),
 }).superRefine((spec, ctx) => checkSingleTargeting(spec, ctx));
 export type TelemetrySpec = z.infer<typeof telemetrySpec>;
-/** The name the stub used; kept so earlier imports still compile. */
-export type TelemetrySpecType = TelemetrySpec;
