@@ -1,16 +1,11 @@
 // Protocols as Istio infers them: an explicit protocol wins, otherwise the port name's prefix
 // up to the first "-" (`http-web` → HTTP, `grpc` → GRPC, `grpc-web` → GRPC-WEB).
+import { isHttpProtocol, parseProtocol } from '../api/networking/protocol.js';
 import type { PortProtocol } from './types.js';
-
-const KNOWN: Record<string, PortProtocol> = {
-  http: 'HTTP', http2: 'HTTP2', grpc: 'GRPC', 'grpc-web': 'GRPC-WEB', https: 'HTTPS', tls: 'TLS', tcp: 'TCP',
-  mongo: 'MONGO', redis: 'REDIS', mysql: 'MYSQL', udp: 'UDP', 'http_proxy': 'HTTP_PROXY',
-};
 
 /** Parses a protocol name in any case; undefined when it is not one. */
 export function parseProtocolName(text: string | undefined): PortProtocol | undefined {
-  if (!text) return undefined;
-  return KNOWN[text.toLowerCase()];
+  return text ? parseProtocol(text) : undefined;
 }
 
 /**
@@ -22,11 +17,10 @@ export function protocolFromPortName(name: string, explicit?: string): PortProto
   if (fromExplicit) return fromExplicit;
   const lower = name.toLowerCase();
   if (lower === 'grpc-web' || lower.startsWith('grpc-web-')) return 'GRPC-WEB';
-  const prefix = lower.split('-')[0] ?? '';
-  return KNOWN[prefix] ?? 'TCP';
+  return parseProtocol(lower.split('-')[0] ?? '') ?? 'TCP';
 }
 
 /** Protocols whose requests carry an authority, so they are routed by HTTP route tables. */
 export function isHttpLike(p: PortProtocol): boolean {
-  return p === 'HTTP' || p === 'HTTP2' || p === 'GRPC' || p === 'GRPC-WEB' || p === 'HTTP_PROXY';
+  return isHttpProtocol(p);
 }

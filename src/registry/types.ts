@@ -2,9 +2,10 @@
 // plane sees them after merging ServiceEntry, WorkloadEntry and self-registered workloads.
 // Every value here is part of an immutable snapshot; a change produces a new snapshot.
 
-/** Port protocols as Istio names them; `TCP` is what an unrecognised port name falls back to. */
-export type PortProtocol =
-  | 'HTTP' | 'HTTP2' | 'GRPC' | 'GRPC-WEB' | 'HTTPS' | 'TLS' | 'TCP' | 'MONGO' | 'REDIS' | 'MYSQL' | 'UDP' | 'HTTP_PROXY';
+import type { Protocol } from '../api/networking/protocol.js';
+
+/** Port protocols as Istio names them (the API's list); `TCP` is what an unrecognised port name falls back to. */
+export type PortProtocol = Protocol;
 
 export interface ServicePort {
   name: string;
