@@ -1,6 +1,7 @@
 // Address forms that Istio's networking kinds accept: IPs, CIDR blocks, fully-qualified DNS
 // names and Unix domain sockets. Plain predicates, so every schema words its own message.
 import { isIP } from 'node:net';
+import { ipBlockFault } from '../fields/ip-block.js';
 
 export const UNIX_PREFIX = 'unix://';
 
@@ -12,12 +13,7 @@ export function isIpAddress(text: string): boolean {
 
 /** `10.0.0.0/8` or `2001:db8::/32`, with a prefix length that fits the address family. */
 export function isCidr(text: string): boolean {
-  const parts = text.split('/');
-  if (parts.length !== 2) return false;
-  const [ip, bits] = parts as [string, string];
-  const family = isIP(ip);
-  if (family === 0 || !/^\d{1,3}$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
+  return text.includes('/') && ipBlockFault(text, { allowBare: false }) === undefined;
 }
 
 /**

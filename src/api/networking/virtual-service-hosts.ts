@@ -1,7 +1,7 @@
 // Host, namespace, gateway-name and address rules shared by VirtualService and Gateway. They
 // follow Istio's own checks (pkg/config/validation): Istio accepts DNS labels in either case, a
 // wildcard only in the left-most label, and IP addresses where a host may be an address.
-import { isIP } from 'node:net';
+import { ipBlockFault } from '../fields/ip-block.js';
 import type { z } from 'zod';
 
 /** The reserved gateway name that means "every sidecar in the mesh". */
@@ -20,9 +20,7 @@ export function isDns1123Label(s: string): boolean {
   return s.length <= 63 && DNS1123_LABEL.test(s);
 }
 
-export function isIpAddress(s: string): boolean {
-  return isIP(s) !== 0;
-}
+export { isIpAddress } from './net-address.js';
 
 function labelsError(domain: string, labels: string[]): string | undefined {
   const tld = labels[labels.length - 1] ?? '';
@@ -60,15 +58,10 @@ export const HOST_HINT = 'use a DNS name such as "reviews", "reviews.prod.svc.cl
 
 /** An IP address or CIDR block (`10.0.0.0/8`, `2001:db8::/32`, `10.1.2.3`). */
 export function ipSubnetError(subnet: string): string | undefined {
-  const parts = subnet.split('/');
-  if (parts.length > 2) return `"${subnet}" is not a valid IP address or CIDR block`;
-  const [ip, bits] = parts as [string, string | undefined];
-  const family = isIP(ip);
-  if (family === 0) return `"${subnet}" is not a valid IP address or CIDR block`;
-  if (bits !== undefined && (!/^\d+$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128))) {
-    return `"${subnet}" is not a valid CIDR block: prefix length "${bits}" is out of range`;
-  }
-  return undefined;
+  const fault = ipBlockFault(subnet, { allowBare: true });
+  if (!fault) return undefined;
+  if (fault.kind === 'address' || subnet.split('/').length > 2) return `"${subnet}" is not a valid IP address or CIDR block`;
+  return `"${subnet}" is not a valid CIDR block: prefix length "${fault.bits}" is out of range`;
 }
 
 /** Istio's validateGatewayNames: `<namespace>/<name>`, or a bare name / legacy FQDN. */
