@@ -66,7 +66,7 @@ export function changeForRegistry(before: RegistrySnapshot, after: RegistrySnaps
   const hosts = changedHosts(before, after);
   // Services the same, endpoints moved: only endpoint assignments can differ — unless a changed
   // service resolves by DNS, whose clusters carry their endpoints inline.
-  const sameServices = before.services === after.services || JSON.stringify(before.services) === JSON.stringify(after.services);
+  const sameServices = before.services === after.services || servicesText(before) === servicesText(after);
   const inlineEndpoints = after.services.some((s) => s.resolution !== 'STATIC' && hosts.has(s.hostname));
   // Clusters also carry the service accounts of their endpoints (mTLS SANs), and a registered
   // sidecar's own listeners come from its endpoints' ports: if either moved, more than EDS did.
@@ -74,8 +74,24 @@ export function changeForRegistry(before: RegistrySnapshot, after: RegistrySnaps
   return { kinds: new Set(), registry: true, hosts, endpointsOnly };
 }
 
+// Each snapshot is compared twice (as `after`, then as the next change's `before`): remember.
+const servicesTexts = new WeakMap<RegistrySnapshot, string>();
+const endpointFactTexts = new WeakMap<RegistrySnapshot, string>();
+
+function servicesText(snapshot: RegistrySnapshot): string {
+  let text = servicesTexts.get(snapshot);
+  if (text === undefined) servicesTexts.set(snapshot, (text = JSON.stringify(snapshot.services)));
+  return text;
+}
+
 /** What translation reads from endpoints besides EDS itself, as one comparable string. */
 function endpointFacts(snapshot: RegistrySnapshot): string {
+  let text = endpointFactTexts.get(snapshot);
+  if (text === undefined) endpointFactTexts.set(snapshot, (text = computeEndpointFacts(snapshot)));
+  return text;
+}
+
+function computeEndpointFacts(snapshot: RegistrySnapshot): string {
   const facts = new Set<string>();
   for (const [key, endpoints] of snapshot.endpoints) {
     for (const e of endpoints) {
