@@ -72,3 +72,8 @@ export function assertInvalid(c: InvalidCase): void {
   assert.equal(e.code, c.code, `${c.name}: ${e.message}`);
   assert.equal(e.position.line, markedLine(c.yaml), `${c.name}: ${e.message}`);
 }
+
+/** Loads YAML that must be valid and applies every resource in it to `store`, in order. */
+export async function applyYaml(store: { apply(r: Resource): Promise<unknown> }, yaml: string): Promise<void> {
+  for (const resource of loadValid(yaml, 'test.yaml')) await store.apply(resource);
+}

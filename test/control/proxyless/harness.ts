@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
-import { loadText } from '../../../src/api/index.js';
 import { Manager } from '../../../src/control/manager.js';
 import type { PushContext } from '../../../src/control/model/index.js';
 import type { Generator, TypeUrl } from '../../../src/control/xds/index.js';
 import { openStore, type ConfigStore } from '../../../src/store/index.js';
+import { applyYaml } from '../../helpers/config.js';
 import { eventually } from '../../helpers/eventually.js';
 import { callOnce, EchoClient, startEchoBackend, type Behaviour, type CallReply, type EchoBackend } from '../../helpers/grpc-echo.js';
 
@@ -47,11 +47,9 @@ export async function startMesh(backendSpecs: BackendSpec[], opts: { generators?
   let manager: Manager | undefined = await start(0);
   const xdsPort = manager.xdsPort;
   const apply = async (yaml: string, opts: { converge?: boolean } = {}) => {
-    const r = loadText(yaml, 'test.yaml');
-    if (r.errors.length) throw new Error(r.errors.map((e) => e.message).join('\n'));
     const before = manager?.current().version;
     const revision = store.revision();
-    for (const { resource } of r.resources) await store.apply(resource);
+    await applyYaml(store, yaml);
     // Re-applying what is stored changes nothing, so there is nothing to wait for.
     if (manager && opts.converge !== false && store.revision() !== revision) await converged(manager, before as string);
   };

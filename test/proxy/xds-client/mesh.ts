@@ -1,11 +1,11 @@
 // A real control plane for the client's tests: the manager on a memory store holding one
 // ServiceEntry with two versions of endpoints, subsets for them, and a VirtualService.
-import { loadText } from '../../../src/api/index.js';
 import { Manager } from '../../../src/control/manager.js';
 import type { PushContext } from '../../../src/control/model/index.js';
 import type { Generator, TypeUrl } from '../../../src/control/xds/index.js';
 import { openStore, type ConfigStore } from '../../../src/store/index.js';
 import { XdsClient, type XdsClientOptions } from '../../../src/proxy/xds-client/index.js';
+import { applyYaml } from '../../helpers/config.js';
 
 export const HOST = 'echo.default.svc.cluster.local';
 export const PORT = 8080;
@@ -54,11 +54,7 @@ export async function memoryStore(yaml = BASE_CONFIG): Promise<ConfigStore> {
   return store;
 }
 
-export async function apply(store: ConfigStore, yaml: string): Promise<void> {
-  const r = loadText(yaml, 'test.yaml');
-  if (r.errors.length) throw new Error(r.errors.map((e) => e.message).join('\n'));
-  for (const { resource } of r.resources) await store.apply(resource);
-}
+export const apply = (store: ConfigStore, yaml: string): Promise<void> => applyYaml(store, yaml);
 
 export function startManager(store: ConfigStore, port = 0, generators?: ReadonlyMap<TypeUrl, Generator<PushContext>>): Promise<Manager> {
   return Manager.start({ store, xdsPort: port, debounceMs: 10, generators, log: () => {} });
