@@ -6,11 +6,12 @@ import { controlPlaneCommand } from './commands/control-plane.js';
 import { applyCommand } from './commands/apply.js';
 import { deleteCommand } from './commands/delete.js';
 import { getCommand } from './commands/get.js';
+import { proxyCommand } from './commands/proxy.js';
 import { proxyStatusCommand } from './commands/proxy-status.js';
 import { VERSION, versionCommand } from './commands/version.js';
 
 export const COMMANDS: readonly Command[] = [
-  applyCommand, getCommand, deleteCommand, analyzeCommand, controlPlaneCommand, proxyStatusCommand, versionCommand,
+  applyCommand, getCommand, deleteCommand, analyzeCommand, controlPlaneCommand, proxyCommand, proxyStatusCommand, versionCommand,
 ];
 
 const processIo: Io = {

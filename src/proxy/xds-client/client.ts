@@ -14,6 +14,7 @@ import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeEndpoints, type EndpointAssignment } from './endpoint.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { decodeRoute, type RouteConfig } from './route.js';
+import { decoding, type AnyResource, type Decoded } from './fields.js';
 import { TypeState } from './type-state.js';
 
 /** google.rpc.Code INVALID_ARGUMENT, what Envoy puts in a NACK's error_detail. */
@@ -47,6 +48,11 @@ export interface XdsClientOptions {
   timers?: Timers;
   /** Insecure when absent. */
   credentials?: grpc.ChannelCredentials;
+  /**
+   * Extra checks the proxy runs on each decoded listener (building its filter chains); throwing
+   * rejects the listener, so the response is NACKed with the message.
+   */
+  checkListener?: (listener: ListenerConfig) => void;
 }
 
 type AnyState = TypeState<ListenerConfig> | TypeState<RouteConfig> | TypeState<ClusterConfig> | TypeState<EndpointAssignment>;
@@ -54,7 +60,7 @@ type AnyState = TypeState<ListenerConfig> | TypeState<RouteConfig> | TypeState<C
 export class XdsClient {
   private readonly clusters = new TypeState(TYPE_URL.CLUSTER, 'Cluster', decodeCluster, true);
   private readonly endpoints = new TypeState(TYPE_URL.ENDPOINT, 'ClusterLoadAssignment', decodeEndpoints, false);
-  private readonly listeners = new TypeState(TYPE_URL.LISTENER, 'Listener', decodeListener, true);
+  private readonly listeners = new TypeState(TYPE_URL.LISTENER, 'Listener', (any: AnyResource) => this.decodeAndCheckListener(any), true);
   private readonly routes = new TypeState(TYPE_URL.ROUTE, 'RouteConfiguration', decodeRoute, false);
   private readonly byType = new Map<string, AnyState>([this.clusters, this.endpoints, this.listeners, this.routes].map((s) => [s.typeUrl, s]));
   private readonly grpcClient: grpc.Client;
@@ -81,6 +87,16 @@ export class XdsClient {
       'grpc.max_reconnect_backoff_ms': backoff.maxMs,
     });
     this.current = this.buildSnapshot();
+  }
+
+  private decodeAndCheckListener(any: AnyResource): Decoded<ListenerConfig> {
+    const decoded = decodeListener(any);
+    const check = this.opts.checkListener;
+    if (!check || 'error' in decoded) return decoded;
+    return decoding('Listener', decoded.name, () => {
+      check(decoded.value);
+      return decoded.value;
+    });
   }
 
   /** Opens the stream. The first config arrives through onUpdate. */

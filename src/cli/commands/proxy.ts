@@ -1,0 +1,112 @@
+// `isthmus proxy`: the sidecar or gateway data plane. It registers its workload with the
+// manager through xDS node metadata (service, ports, labels, service account), takes all its
+// listeners and clusters over xDS, serves the admin, readiness and stats ports, and drains on
+// SIGTERM: stop accepting, finish what is in flight, exit.
+import { adminRoutes, serveAdmin } from '../../proxy/admin/admin-server.js';
+import { Proxy } from '../../proxy/runtime/proxy.js';
+import { proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
+import { EXIT, UsageError, oneOfFlag, type Command, type Values } from '../command.js';
+
+export const proxyCommand: Command = {
+  name: 'proxy',
+  summary: 'Run a sidecar or gateway proxy configured over xDS by the control plane',
+  usage: 'isthmus proxy --xds HOST:PORT --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--drain-duration 5s]',
+  examples: [
+    'isthmus proxy --xds 127.0.0.1:15010 --service reviews --labels version=v1 --app-port 9080 --inbound-port 19080',
+    'HTTP_PROXY=http://127.0.0.1:15001 curl http://reviews.default.svc.cluster.local:9080/',
+    'isthmus proxy --xds 127.0.0.1:15010 --service ingressgateway --type gateway --labels istio=ingressgateway --outbound-port 0',
+  ],
+  options: {
+    xds: { type: 'string' },
+    service: { type: 'string' },
+    namespace: { type: 'string' },
+    labels: { type: 'string' },
+    'service-account': { type: 'string' },
+    'app-port': { type: 'string' },
+    'port-name': { type: 'string' },
+    'inbound-port': { type: 'string' },
+    'outbound-port': { type: 'string' },
+    'admin-port': { type: 'string' },
+    'readiness-port': { type: 'string' },
+    'stats-port': { type: 'string' },
+    ip: { type: 'string' },
+    type: { type: 'string' },
+    locality: { type: 'string' },
+    'drain-duration': { type: 'string' },
+  },
+  async run(values, _pos, io) {
+    const xds = values.xds as string | undefined;
+    if (!xds || !/^[^:]+:\d+$/.test(xds)) throw new UsageError('--xds HOST:PORT is required (the control plane\'s xDS address, e.g. 127.0.0.1:15010)');
+    const service = values.service as string | undefined;
+    if (!service) throw new UsageError('--service NAME is required (the workload\'s service, e.g. reviews)');
+    const type = oneOfFlag(values, 'type', ['sidecar', 'gateway'], 'sidecar') as 'sidecar' | 'gateway';
+    const identity: ProxyIdentity = {
+      type,
+      service,
+      namespace: (values.namespace as string | undefined) ?? 'default',
+      labels: labelsFlag(values.labels as string | undefined),
+      ...(values['service-account'] ? { serviceAccount: values['service-account'] as string } : {}),
+      ip: (values.ip as string | undefined) ?? '127.0.0.1',
+      portName: (values['port-name'] as string | undefined) ?? 'http',
+      inboundPort: portFlag(values, 'inbound-port', 15006),
+      ...(values['app-port'] !== undefined ? { appPort: portFlag(values, 'app-port', 0) } : {}),
+      outboundPort: portFlag(values, 'outbound-port', type === 'gateway' ? 0 : 15001),
+      ...(values.locality ? { locality: values.locality as string } : {}),
+    };
+    const adminPort = portFlag(values, 'admin-port', 15000);
+    const readinessPort = portFlag(values, 'readiness-port', 15021);
+    const statsPort = portFlag(values, 'stats-port', 15090);
+    const drainMs = durationFlag(values['drain-duration'] as string | undefined, 5000);
+
+    const proxy = new Proxy({ xds, node: proxyNode(identity), gateway: type === 'gateway', log: (l) => io.err(l) });
+    let stopping: Promise<void> | undefined;
+    let exit: () => void = () => {};
+    const exited = new Promise<void>((r) => (exit = r));
+    const stop = () => {
+      stopping ??= proxy.drain(drainMs).then(exit);
+      return stopping;
+    };
+    const hooks = { metrics: async () => '', drain: (andExit: boolean) => (andExit ? void stop() : void proxy.listeners.drain()) };
+    const routes = adminRoutes(proxy, hooks);
+    const admin = await serveAdmin('127.0.0.1', adminPort, routes);
+    const readiness = await serveAdmin('0.0.0.0', readinessPort, { '/healthz/ready': routes['/healthz/ready']! });
+    const stats = await serveAdmin('0.0.0.0', statsPort, { '/stats/prometheus': routes['/stats/prometheus']! });
+    io.out(`admin http://127.0.0.1:${admin.port} readiness http://127.0.0.1:${readiness.port}/healthz/ready stats http://127.0.0.1:${stats.port}/stats/prometheus`);
+    proxy.start();
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
+    await Promise.race([proxy.ready(), exited]);
+    if (!stopping) io.out('ready');
+    await exited;
+    admin.server.close();
+    readiness.server.close();
+    stats.server.close();
+    return EXIT.OK;
+  },
+};
+
+function labelsFlag(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!raw) return out;
+  for (const pair of raw.split(',')) {
+    const [k, v] = pair.split('=');
+    if (!k || v === undefined || !/^[A-Za-z0-9._/-]+$/.test(k)) throw new UsageError(`--labels takes k=v pairs separated by commas, not "${pair}"`);
+    out[k.trim()] = v.trim();
+  }
+  return out;
+}
+
+function portFlag(values: Values, name: string, fallback: number): number {
+  const raw = values[name] as string | undefined;
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number 0–65535, not "${raw}"`);
+  return n;
+}
+
+function durationFlag(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const m = /^(\d+)(ms|s)$/.exec(raw);
+  if (!m) throw new UsageError(`--drain-duration takes a duration such as 500ms or 5s, not "${raw}"`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}

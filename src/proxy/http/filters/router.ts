@@ -1,0 +1,107 @@
+// envoy.filters.http.router: the last filter, which acts on the chosen route — answers a
+// redirect or direct response itself, otherwise picks the cluster (by weight), reads the body as
+// retries need it, and forwards.
+import type { Readable } from 'node:stream';
+import { pickWeightedCluster } from '../../router/route-match.js';
+import { redirectFor } from '../../router/redirect.js';
+import { forward } from '../../router/forward.js';
+import { hasBody, readBody, RETRY_BUFFER_LIMIT } from '../../router/request-body.js';
+import { upstreamRequestHead } from '../../router/upstream-request.js';
+import { durationMs } from '../../xds-client/fields.js';
+import type { ClusterManager } from '../../upstream/cluster-manager.js';
+import type { ActiveStream } from '../active-stream.js';
+import type { FilterStatus, HttpFilter, HttpFilterFactory } from '../filter.js';
+import type { ProxyObserver } from '../observer.js';
+import type { Fields, HttpStream } from '../stream.js';
+import { retryDecider } from '../../router/retry.js';
+
+export const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+
+/** Envoy's route timeout when the route names none. */
+const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
+
+export function routerFilterFactory(clusters: ClusterManager, observer: ProxyObserver): HttpFilterFactory {
+  return {
+    typeUrl: ROUTER_TYPE_URL,
+    create(): HttpFilter {
+      return { decodeHeaders: (s) => route(s as ActiveStream, clusters, observer) };
+    },
+  };
+}
+
+function route(stream: ActiveStream, clusters: ClusterManager, observer: ProxyObserver): FilterStatus {
+  const match = stream.route;
+  if (!match) {
+    stream.sendLocalReply({ status: 404, flag: 'NR', details: 'route_not_found' });
+    return 'stop';
+  }
+  const { action } = match;
+  switch (action.kind) {
+    case 'redirect': {
+      const r = redirectFor(action.redirect, match.route, stream.request);
+      stream.sendLocalReply({ status: r.status, headers: { location: r.location }, details: 'redirect' });
+      return 'stop';
+    }
+    case 'direct_response':
+      stream.sendLocalReply({ status: action.status, ...(action.body !== undefined ? { body: action.body } : {}), details: 'direct_response' });
+      return 'stop';
+    case 'non_forwarding':
+      stream.sendLocalReply({ status: 404, flag: 'NR', details: 'route_not_found' });
+      return 'stop';
+  }
+  const name = action.kind === 'cluster' ? action.cluster : pickWeightedCluster(action.clusters, Math.random());
+  const cluster = name === undefined ? undefined : clusters.get(name);
+  if (!cluster) {
+    stream.sendLocalReply({ status: 503, body: 'cluster not found', flag: 'NC', details: 'cluster_not_found' });
+    return 'stop';
+  }
+  const routeAction = (match.route.route ?? {}) as Fields;
+  const head = upstreamRequestHead(stream, routeAction, false);
+  observer.onUpstreamRequest?.(stream, head.headers);
+  const retry = retryDecider(routeAction.retry_policy as Fields | undefined, match.virtualHost.retry_policy as Fields | undefined);
+  const timeoutMs = routeTimeoutMs(routeAction, stream);
+  const go = (body: Buffer | Readable | undefined) =>
+    forward(stream, { cluster, request: { ...head, body }, timeoutMs, ...(retry ? { retry } : {}) });
+  const count = (n: number) => (stream.requestBytes += n);
+  if (!hasBody(stream.req, stream.request.protocol)) {
+    void go(undefined).catch((err) => failed(stream, err));
+  } else if (retry && retry.maxRetries > 0) {
+    void readBody(stream.req, RETRY_BUFFER_LIMIT, count)
+      .then((b) => go(b.kind === 'buffer' ? b.data : b.kind === 'stream' ? b.stream : undefined))
+      .catch((err) => failed(stream, err));
+  } else {
+    stream.req.on('data', (c: Buffer) => count(c.length));
+    void go(stream.req as Readable).catch((err) => failed(stream, err));
+  }
+  return 'stop';
+}
+
+function failed(stream: HttpStream, err: unknown): void {
+  (stream as ActiveStream).log(`router: ${(err as Error).stack ?? String(err)}`);
+  stream.sendLocalReply({ status: 500, body: 'internal error', details: 'router_error' });
+}
+
+/**
+ * The route timeout: RouteAction.timeout (0 disables; unset is Envoy's 15 s), replaced by a gRPC
+ * client's grpc-timeout when max_stream_duration.grpc_timeout_header_max is set.
+ */
+function routeTimeoutMs(action: Fields, stream: ActiveStream): number {
+  let timeout = durationMs(action.timeout) ?? DEFAULT_ROUTE_TIMEOUT_MS;
+  const msd = action.max_stream_duration as Fields | undefined;
+  const headerMax = msd ? durationMs(msd.grpc_timeout_header_max) : undefined;
+  const grpcTimeout = stream.isGrpc ? parseGrpcTimeout(stream.request.headers['grpc-timeout']) : undefined;
+  if (grpcTimeout !== undefined && headerMax !== undefined) {
+    // Envoy: the header replaces the route timeout, capped by the max when that is non-zero.
+    timeout = headerMax > 0 ? Math.min(grpcTimeout, headerMax) : grpcTimeout;
+  }
+  return timeout;
+}
+
+const GRPC_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** grpc-timeout: up to 8 digits and a unit (gRPC over HTTP/2 spec). */
+export function parseGrpcTimeout(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  const m = v === undefined ? null : /^(\d{1,8})([HMSmun])$/.exec(v);
+  return m ? Number(m[1]) * GRPC_UNITS[m[2]!]! : undefined;
+}

@@ -1,0 +1,80 @@
+// An HttpConnectionManager's typed_config read into what the proxy acts on: where routes come
+// from, the filter chain (each filter built from its factory; an unknown filter rejects the
+// listener unless marked optional) and the codec's limits and timeouts.
+import { asFields, durationMs, list, reject, wrapped } from '../xds-client/fields.js';
+import { FilterConfigError, type FilterContext, type HttpFilter, type HttpFilterFactory } from './filter.js';
+import type { Fields } from './stream.js';
+
+export type Codec = 'AUTO' | 'HTTP1' | 'HTTP2';
+
+export interface ConfiguredFilter {
+  name: string;
+  filter: HttpFilter;
+}
+
+export interface HcmConfig {
+  statPrefix: string;
+  /** RDS name, or '' with `inlineRoutes` set. */
+  rdsName: string;
+  inlineRoutes?: Fields;
+  filters: ConfiguredFilter[];
+  codec: Codec;
+  websocket: boolean;
+  /** Gateways trust the peer address for x-forwarded-for; sidecars append nothing. */
+  useRemoteAddress: boolean;
+  maxRequestHeadersKb: number;
+  /** 0 = none. */
+  requestHeadersTimeoutMs: number;
+  idleTimeoutMs: number;
+  streamIdleTimeoutMs: number;
+  /** Envoy's server_name and server_header_transformation. */
+  serverName: string;
+}
+
+/** Envoy's defaults: 60 KiB of request headers, 1 h connection idle timeout, 5 min stream idle. */
+const DEFAULT_MAX_HEADERS_KB = 60;
+const DEFAULT_IDLE_MS = 3_600_000;
+const DEFAULT_STREAM_IDLE_MS = 300_000;
+
+export function readHcm(hcm: Fields, field: string, factories: ReadonlyMap<string, HttpFilterFactory>, log: (line: string) => void): HcmConfig {
+  const rds = asFields(hcm.rds);
+  const filters: ConfiguredFilter[] = [];
+  list(hcm.http_filters).forEach((entry, i) => {
+    const at = `${field}.http_filters[${i}]`;
+    const name = typeof entry.name === 'string' ? entry.name : '';
+    if (entry.disabled === true) return;
+    const config = asFields(entry.typed_config) ?? {};
+    const typeUrl = String(config['@type'] ?? '');
+    const factory = factories.get(typeUrl);
+    if (!factory) {
+      if (entry.is_optional === true) return;
+      reject(`${at}.typed_config`, `filter "${name}" has type ${typeUrl || '(none)'}, which this proxy does not implement (mark it is_optional to skip it)`);
+    }
+    const ctx: FilterContext = { name, log };
+    try {
+      filters.push({ name, filter: factory.create(config, ctx) });
+    } catch (err) {
+      if (err instanceof FilterConfigError) reject(`${at}.typed_config.${err.field}`, err.reason);
+      throw err;
+    }
+  });
+  const last = filters[filters.length - 1];
+  if (!last || last.name !== 'envoy.filters.http.router') reject(`${field}.http_filters`, 'the last filter must be the router (envoy.filters.http.router)');
+  const codec = String(hcm.codec_type ?? 'AUTO');
+  if (codec !== 'AUTO' && codec !== 'HTTP1' && codec !== 'HTTP2') reject(`${field}.codec_type`, `${codec} is not supported (AUTO, HTTP1 or HTTP2)`);
+  const common = asFields(hcm.common_http_protocol_options);
+  return {
+    statPrefix: String(hcm.stat_prefix ?? ''),
+    rdsName: rds ? String(rds.route_config_name) : '',
+    ...(rds ? {} : { inlineRoutes: asFields(hcm.route_config) ?? {} }),
+    filters,
+    codec,
+    websocket: list(hcm.upgrade_configs).some((u) => String(u.upgrade_type).toLowerCase() === 'websocket' && u.enabled !== false && (wrapped(u.enabled) ?? 1) !== 0),
+    useRemoteAddress: wrapped(hcm.use_remote_address) === 1 || asFields(hcm.use_remote_address)?.value === true,
+    maxRequestHeadersKb: wrapped(hcm.max_request_headers_kb) ?? DEFAULT_MAX_HEADERS_KB,
+    requestHeadersTimeoutMs: durationMs(hcm.request_headers_timeout) ?? 0,
+    idleTimeoutMs: durationMs(common?.idle_timeout) ?? DEFAULT_IDLE_MS,
+    streamIdleTimeoutMs: durationMs(hcm.stream_idle_timeout) ?? DEFAULT_STREAM_IDLE_MS,
+    serverName: typeof hcm.server_name === 'string' && hcm.server_name !== '' ? hcm.server_name : 'isthmus',
+  };
+}

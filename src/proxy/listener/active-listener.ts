@@ -1,0 +1,130 @@
+// A bound listener: accepts connections, picks the filter chain for each (sniffing the TLS
+// ClientHello only when some chain matches on SNI, ALPN or transport protocol) and hands the
+// socket to the chain's HTTP connection manager or TCP proxy. A config update swaps the chains;
+// connections already accepted finish on the chains they started with.
+import * as net from 'node:net';
+import type { ProxyObserver } from '../http/observer.js';
+import type { ClusterManager } from '../upstream/cluster-manager.js';
+import type { BuiltListener } from './build.js';
+import { parseClientHello } from './client-hello.js';
+import { selectChain, type ConnectionFacts } from './filter-chain-match.js';
+import type { NetworkChain } from './network-chain.js';
+import { proxyTcp } from './tcp-proxy.js';
+
+/** Envoy's listener_filters_timeout: how long to wait for a ClientHello. */
+const SNIFF_TIMEOUT_MS = 15_000;
+
+export class ActiveListener {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private retired: BuiltListener[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly address: { host: string; port: number },
+    public built: BuiltListener,
+    private readonly clusters: ClusterManager,
+    private readonly observer: ProxyObserver,
+    private readonly log: (line: string) => void,
+  ) {
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.onConnection(socket));
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: this.address.host, port: this.address.port, backlog: 1024 }, () => {
+        this.server.off('error', reject);
+        this.server.on('error', (err) => this.log(`listener ${this.name}: ${err.message}`));
+        resolve();
+      });
+    });
+  }
+
+  /** The port actually bound (differs from the config's when it asked for 0). */
+  get port(): number {
+    const a = this.server.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  }
+
+  update(built: BuiltListener): void {
+    if (built === this.built) return;
+    this.retired.push(this.built);
+    this.built = built;
+    // Old connection managers drain: their kept-alive connections close when idle.
+    for (const old of this.retired) for (const c of allChains(old)) if (c.terminal.kind === 'http') c.terminal.hcm.drain();
+    this.retired = this.retired.filter((b) => allChains(b).some((c) => c.terminal.kind === 'http' && c.terminal.hcm.openConnections > 0));
+  }
+
+  private onConnection(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const built = this.built;
+    const facts: ConnectionFacts = { destinationPort: socket.localPort ?? this.address.port, transportProtocol: 'raw_buffer' };
+    if (!built.sniff) return this.dispatch(socket, built, facts);
+    let seen = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const hello = parseClientHello(seen);
+      if (hello === 'incomplete' && seen.length < 64 * 1024) return;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.pause();
+      socket.unshift(seen);
+      if (hello && hello !== 'incomplete') {
+        facts.transportProtocol = 'tls';
+        if (hello.serverName) facts.serverName = hello.serverName;
+        facts.alpn = hello.alpn;
+      }
+      this.dispatch(socket, built, facts);
+      process.nextTick(() => socket.resume());
+    };
+    socket.on('data', onData);
+  }
+
+  private dispatch(socket: net.Socket, built: BuiltListener, facts: ConnectionFacts): void {
+    const index = selectChain(built.chains.map((c) => c.match), facts);
+    const chain: NetworkChain | undefined = index >= 0 ? built.chains[index] : built.defaultChain;
+    if (!chain) {
+      socket.destroy();
+      return;
+    }
+    const t = chain.terminal;
+    if (t.kind === 'http') {
+      t.hcm.accept(socket);
+      return;
+    }
+    const startTime = Date.now();
+    const downstreamRemote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const downstreamLocal = `${socket.localAddress}:${socket.localPort}`;
+    this.observer.onTcpOpen?.(this.name, built.direction, t.tcp.clusters[0]!.name);
+    proxyTcp(socket, t.tcp, this.clusters, (s) => {
+      this.observer.onTcpComplete?.({ listener: this.name, direction: built.direction, downstreamRemote, downstreamLocal, startTime, ...s });
+    });
+  }
+
+  /** Stops accepting; HTTP connections are asked to finish (drain). */
+  stopAccepting(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const c of allChains(this.built)) if (c.terminal.kind === 'http') c.terminal.hcm.drain();
+      for (const b of this.retired) for (const c of allChains(b)) if (c.terminal.kind === 'http') c.terminal.hcm.drain();
+    });
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  close(): void {
+    this.server.close();
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+}
+
+function allChains(b: BuiltListener): NetworkChain[] {
+  return b.defaultChain ? [...b.chains, b.defaultChain] : b.chains;
+}

@@ -1,0 +1,105 @@
+// The proxy process's core: one xDS client feeding the cluster manager, the route tables and the
+// listener manager, in Envoy's order (clusters, then endpoints, then listeners and routes), with
+// updates applied one at a time. Readiness means the first config is in and every listener it
+// asks for is bound.
+import { httpFilterFactories } from '../http/filter-registry.js';
+import { NO_OBSERVER, type ProxyObserver } from '../http/observer.js';
+import type { Fields } from '../http/stream.js';
+import { ListenerBuilder } from '../listener/build.js';
+import { ListenerManager } from '../listener/listener-manager.js';
+import { ClusterManager } from '../upstream/cluster-manager.js';
+import { XdsClient, type XdsNode, type XdsSnapshot } from '../xds-client/index.js';
+
+export interface ProxyOptions {
+  /** Control plane `host:port`. */
+  xds: string;
+  node: XdsNode;
+  gateway?: boolean;
+  observer?: ProxyObserver;
+  log?: (line: string) => void;
+}
+
+export class Proxy {
+  readonly clusters = new ClusterManager();
+  readonly listeners: ListenerManager;
+  readonly xds: XdsClient;
+  private routes: ReadonlyMap<string, { raw: Fields }> = new Map();
+  private queue: Promise<void> = Promise.resolve();
+  private configured = false;
+  private readyWaiters: (() => void)[] = [];
+  private readonly log: (line: string) => void;
+
+  constructor(readonly opts: ProxyOptions) {
+    this.log = opts.log ?? (() => {});
+    const observer = opts.observer ?? NO_OBSERVER;
+    const factories = httpFilterFactories(this.clusters, observer);
+    const builder = new ListenerBuilder(factories, {
+      routeTable: (name) => this.routes.get(name)?.raw,
+      clusters: this.clusters,
+      observer,
+      log: this.log,
+    }, opts.gateway === true);
+    this.listeners = new ListenerManager(builder, this.clusters, observer, this.log, () => this.checkReady());
+    this.xds = new XdsClient({
+      server: opts.xds,
+      node: opts.node,
+      log: this.log,
+      checkListener: (l) => builder.build(l),
+      onUpdate: (snapshot) => this.enqueue(snapshot),
+    });
+  }
+
+  start(): void {
+    this.xds.start();
+  }
+
+  /** Resolves once the first full config is applied and its listeners are bound. */
+  ready(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  get isReady(): boolean {
+    return this.configured && this.listeners.settled;
+  }
+
+  get snapshot(): XdsSnapshot {
+    return this.xds.snapshot();
+  }
+
+  private enqueue(snapshot: XdsSnapshot): void {
+    this.queue = this.queue.then(() => this.apply(snapshot)).catch((err) => this.log(`proxy: applying config failed: ${(err as Error).stack}`));
+  }
+
+  private async apply(snapshot: XdsSnapshot): Promise<void> {
+    this.clusters.apply(snapshot);
+    this.routes = snapshot.routes;
+    // Serve only once CDS and LDS have both answered (an empty answer counts).
+    if (snapshot.versions.clusters !== '' && snapshot.versions.listeners !== '') {
+      await this.listeners.apply(snapshot);
+      this.configured = true;
+    }
+    this.checkReady();
+  }
+
+  private checkReady(): void {
+    if (!this.isReady) return;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Graceful: stop accepting, let in-flight requests finish (up to `timeoutMs`), then close. */
+  async drain(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.listeners.drain(), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    if (timer) clearTimeout(timer);
+    this.close();
+  }
+
+  close(): void {
+    this.xds.close();
+    this.listeners.close();
+    this.clusters.close();
+  }
+}

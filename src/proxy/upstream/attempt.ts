@@ -1,0 +1,177 @@
+// One try of a request against one endpoint: the router's unit of retry. It resolves when the
+// upstream's response headers arrive, or with the kind of failure Envoy's retry_on and outlier
+// detection distinguish (connect failure, reset, refused stream, per-try timeout).
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import type { Readable } from 'node:stream';
+import { endToEndHeaders } from '../http/headers.js';
+import type { Headers, ResponseHead } from '../http/stream.js';
+import type { ClusterPool } from './pool.js';
+
+export type AttemptFailureKind = 'connect-failure' | 'reset' | 'refused-stream' | 'timeout';
+
+export interface UpstreamResponse {
+  head: ResponseHead;
+  body: Readable;
+  /** Trailers, once the body has ended (HTTP/2 or chunked HTTP/1). */
+  trailers(): Headers | undefined;
+  /** Gives up on the response (downstream went away, or the route timeout fired). */
+  abort(): void;
+}
+
+export type AttemptResult = { ok: true; response: UpstreamResponse } | { ok: false; failure: AttemptFailureKind; message: string };
+
+export interface AttemptRequest {
+  method: string;
+  path: string;
+  authority: string;
+  scheme: string;
+  headers: Headers;
+  /** Buffered body (for retries), a live stream, or none. */
+  body: Buffer | Readable | undefined;
+}
+
+export interface AttemptTarget {
+  pool: ClusterPool;
+  protocol: 'http1' | 'http2';
+  host: string;
+  port: number;
+  /** 0 = none. */
+  perTryTimeoutMs: number;
+}
+
+function sendBody(out: NodeJS.WritableStream & { end(chunk?: unknown): unknown }, body: AttemptRequest['body']): void {
+  if (body === undefined) out.end();
+  else if (Buffer.isBuffer(body)) out.end(body);
+  else body.pipe(out);
+}
+
+export function sendAttempt(req: AttemptRequest, target: AttemptTarget): Promise<AttemptResult> {
+  return target.protocol === 'http2' ? sendHttp2(req, target) : sendHttp1(req, target);
+}
+
+function sendHttp1(req: AttemptRequest, target: AttemptTarget): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let connected = false;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (result: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve(result);
+    };
+    const outgoing = http.request({
+      agent: target.pool.agent,
+      host: target.host,
+      port: target.port,
+      method: req.method,
+      path: req.path,
+      headers: { ...req.headers, host: req.authority },
+      setHost: false,
+    });
+    const fail = (failure: AttemptFailureKind, message: string) => {
+      settle({ ok: false, failure, message });
+      outgoing.destroy();
+    };
+    outgoing.on('socket', (socket) => {
+      if (!socket.connecting) {
+        connected = true;
+        return;
+      }
+      const connectTimer = setTimeout(() => fail('connect-failure', `connect timeout after ${target.pool.connectTimeoutMs} ms`), target.pool.connectTimeoutMs);
+      socket.once('connect', () => {
+        connected = true;
+        clearTimeout(connectTimer);
+      });
+      socket.once('close', () => clearTimeout(connectTimer));
+    });
+    if (target.perTryTimeoutMs > 0) timer = setTimeout(() => fail('timeout', `per-try timeout ${target.perTryTimeoutMs} ms`), target.perTryTimeoutMs);
+    outgoing.on('error', (err: NodeJS.ErrnoException) => {
+      const refused = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL';
+      settle({ ok: false, failure: refused || !connected ? 'connect-failure' : 'reset', message: err.message });
+    });
+    outgoing.on('response', (res) => {
+      const response: UpstreamResponse = {
+        head: { status: res.statusCode ?? 502, headers: endToEndHeaders(res.headers) },
+        body: res,
+        trailers: () => (Object.keys(res.trailers).length > 0 ? (res.trailers as Headers) : undefined),
+        abort: () => outgoing.destroy(),
+      };
+      settle({ ok: true, response });
+    });
+    sendBody(outgoing, req.body);
+  });
+}
+
+function sendHttp2(req: AttemptRequest, target: AttemptTarget): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (result: AttemptResult) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve(result);
+    };
+    let session: http2.ClientHttp2Session;
+    try {
+      session = target.pool.session(target.host, target.port);
+    } catch (err) {
+      settle({ ok: false, failure: 'connect-failure', message: (err as Error).message });
+      return;
+    }
+    const wasConnected = !session.connecting;
+    let connectTimer: NodeJS.Timeout | undefined;
+    if (!wasConnected) {
+      connectTimer = setTimeout(() => {
+        settle({ ok: false, failure: 'connect-failure', message: `connect timeout after ${target.pool.connectTimeoutMs} ms` });
+        session.destroy();
+      }, target.pool.connectTimeoutMs);
+      session.once('connect', () => clearTimeout(connectTimer));
+      session.once('close', () => clearTimeout(connectTimer));
+    }
+    const headers: http2.OutgoingHttpHeaders = {
+      ...req.headers,
+      [http2.constants.HTTP2_HEADER_METHOD]: req.method,
+      [http2.constants.HTTP2_HEADER_PATH]: req.path,
+      [http2.constants.HTTP2_HEADER_AUTHORITY]: req.authority,
+      [http2.constants.HTTP2_HEADER_SCHEME]: req.scheme,
+    };
+    delete headers.host;
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request(headers, { endStream: req.body === undefined });
+    } catch (err) {
+      settle({ ok: false, failure: 'connect-failure', message: (err as Error).message });
+      return;
+    }
+    if (target.perTryTimeoutMs > 0) {
+      timer = setTimeout(() => {
+        settle({ ok: false, failure: 'timeout', message: `per-try timeout ${target.perTryTimeoutMs} ms` });
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      }, target.perTryTimeoutMs);
+    }
+    let trailers: Headers | undefined;
+    stream.on('trailers', (t) => (trailers = endToEndHeaders(t as Record<string, string>)));
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      const code = stream.rstCode;
+      const connectError = session.connecting || /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH/.test(err.message) || (!wasConnected && !session.remoteSettings);
+      const failure: AttemptFailureKind = code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : connectError ? 'connect-failure' : 'reset';
+      settle({ ok: false, failure, message: err.message });
+    });
+    stream.on('close', () => {
+      if (!settled) settle({ ok: false, failure: stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : 'reset', message: `stream closed with code ${stream.rstCode}` });
+    });
+    stream.on('response', (h) => {
+      const response: UpstreamResponse = {
+        head: { status: Number(h[':status'] ?? 502), headers: endToEndHeaders(h as Record<string, string>) },
+        body: stream,
+        trailers: () => trailers,
+        abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
+      };
+      settle({ ok: true, response });
+    });
+    if (req.body !== undefined) sendBody(stream, req.body);
+  });
+}
