@@ -3,14 +3,15 @@
 // listeners and clusters over xDS, serves the admin, readiness and stats ports, and drains on
 // SIGTERM: stop accepting, finish what is in flight, exit.
 import { adminRoutes, serveAdmin } from '../../proxy/admin/admin-server.js';
-import { Proxy } from '../../proxy/runtime/proxy.js';
 import { proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
+import { singleProxy } from '../../proxy/runtime/single.js';
+import { isWorker, primaryProxy, runWorker } from '../../proxy/runtime/workers.js';
 import { EXIT, UsageError, oneOfFlag, type Command, type Values } from '../command.js';
 
 export const proxyCommand: Command = {
   name: 'proxy',
   summary: 'Run a sidecar or gateway proxy configured over xDS by the control plane',
-  usage: 'isthmus proxy --xds HOST:PORT --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--drain-duration 5s]',
+  usage: 'isthmus proxy --xds HOST:PORT --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--concurrency 1] [--drain-duration 5s]',
   examples: [
     'isthmus proxy --xds 127.0.0.1:15010 --service reviews --labels version=v1 --app-port 9080 --inbound-port 19080',
     'HTTP_PROXY=http://127.0.0.1:15001 curl http://reviews.default.svc.cluster.local:9080/',
@@ -33,6 +34,7 @@ export const proxyCommand: Command = {
     type: { type: 'string' },
     locality: { type: 'string' },
     'drain-duration': { type: 'string' },
+    concurrency: { type: 'string' },
   },
   async run(values, _pos, io) {
     const xds = values.xds as string | undefined;
@@ -58,7 +60,15 @@ export const proxyCommand: Command = {
     const statsPort = portFlag(values, 'stats-port', 15090);
     const drainMs = durationFlag(values['drain-duration'] as string | undefined, 5000);
 
-    const proxy = new Proxy({ xds, node: proxyNode(identity), gateway: type === 'gateway', log: (l) => io.err(l) });
+    const concurrency = portFlag(values, 'concurrency', 1);
+    if (concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be 1–64, not ${concurrency}`);
+    const options = { xds, node: proxyNode(identity), gateway: type === 'gateway', log: (l: string) => io.err(l) };
+    const metrics = async () => '';
+    if (isWorker()) {
+      runWorker(options, { metrics });
+      await new Promise(() => {});
+    }
+    const proxy = concurrency > 1 ? primaryProxy(options, concurrency) : singleProxy(options, metrics);
     let stopping: Promise<void> | undefined;
     let exit: () => void = () => {};
     const exited = new Promise<void>((r) => (exit = r));
@@ -66,8 +76,8 @@ export const proxyCommand: Command = {
       stopping ??= proxy.drain(drainMs).then(exit);
       return stopping;
     };
-    const hooks = { metrics: async () => '', drain: (andExit: boolean) => (andExit ? void stop() : void proxy.listeners.drain()) };
-    const routes = adminRoutes(proxy, hooks);
+    const hooks = { metrics: () => proxy.metrics(), drain: (andExit: boolean) => (andExit ? void stop() : proxy.drainListeners()) };
+    const routes = adminRoutes(proxy.view, hooks);
     const admin = await serveAdmin('127.0.0.1', adminPort, routes);
     const readiness = await serveAdmin('0.0.0.0', readinessPort, { '/healthz/ready': routes['/healthz/ready']! });
     const stats = await serveAdmin('0.0.0.0', statsPort, { '/stats/prometheus': routes['/stats/prometheus']! });

@@ -3,8 +3,7 @@
 // port (15021: /healthz/ready) and its Prometheus port (15090: /stats/prometheus).
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Proxy } from '../runtime/proxy.js';
-import { clustersText, configDump } from './views.js';
+import { clustersText, configDump, type AdminView } from './views.js';
 
 export interface AdminHooks {
   /** Prometheus text of the proxy's metrics. */
@@ -20,7 +19,7 @@ function send(res: http.ServerResponse, status: number, body: string, type = 'te
   res.end(body);
 }
 
-export function adminRoutes(proxy: Proxy, hooks: AdminHooks): Record<string, Handler> {
+export function adminRoutes(proxy: AdminView, hooks: AdminHooks): Record<string, Handler> {
   const ready = (res: http.ServerResponse) => (proxy.isReady ? send(res, 200, 'LIVE\n') : send(res, 503, 'PRE_INITIALIZING\n'));
   const prometheus = async (_req: http.IncomingMessage, res: http.ServerResponse) => send(res, 200, await hooks.metrics(), 'text/plain; version=0.0.4; charset=utf-8');
   return {
@@ -28,7 +27,7 @@ export function adminRoutes(proxy: Proxy, hooks: AdminHooks): Record<string, Han
     '/healthz/ready': (_req, res) => ready(res),
     '/config_dump': (_req, res) => send(res, 200, `${JSON.stringify(configDump(proxy), null, 2)}\n`, 'application/json'),
     '/clusters': (_req, res) => send(res, 200, clustersText(proxy)),
-    '/listeners': (_req, res) => send(res, 200, `${JSON.stringify(proxy.listeners.listeners(), null, 2)}\n`, 'application/json'),
+    '/listeners': (_req, res) => send(res, 200, `${JSON.stringify(proxy.listenerStatus(), null, 2)}\n`, 'application/json'),
     '/stats': prometheus,
     '/stats/prometheus': prometheus,
     '/drain_listeners': (req, res) => {

@@ -8,11 +8,19 @@ import type { Fields } from '../http/stream.js';
 import { ListenerBuilder } from '../listener/build.js';
 import { ListenerManager } from '../listener/listener-manager.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
-import { XdsClient, type XdsNode, type XdsSnapshot } from '../xds-client/index.js';
+import { XdsClient, type ListenerConfig, type XdsNode, type XdsSnapshot } from '../xds-client/index.js';
+
+const EMPTY_SNAPSHOT: XdsSnapshot = {
+  listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map(),
+  versions: { listeners: '', routes: '', clusters: '', endpoints: '' },
+};
 
 export interface ProxyOptions {
-  /** Control plane `host:port`. */
-  xds: string;
+  /**
+   * Control plane `host:port`, for a proxy with its own xDS stream. Without it the config is
+   * handed in through applySnapshot (a worker fed by its primary).
+   */
+  xds?: string;
   node: XdsNode;
   gateway?: boolean;
   observer?: ProxyObserver;
@@ -22,7 +30,8 @@ export interface ProxyOptions {
 export class Proxy {
   readonly clusters = new ClusterManager();
   readonly listeners: ListenerManager;
-  readonly xds: XdsClient;
+  readonly xds: XdsClient | undefined;
+  private last: XdsSnapshot | undefined;
   private routes: ReadonlyMap<string, { raw: Fields }> = new Map();
   private queue: Promise<void> = Promise.resolve();
   private configured = false;
@@ -40,17 +49,21 @@ export class Proxy {
       log: this.log,
     }, opts.gateway === true);
     this.listeners = new ListenerManager(builder, this.clusters, observer, this.log, () => this.checkReady());
-    this.xds = new XdsClient({
+    this.checkListener = (l) => void builder.build(l);
+    this.xds = opts.xds === undefined ? undefined : new XdsClient({
       server: opts.xds,
       node: opts.node,
       log: this.log,
-      checkListener: (l) => builder.build(l),
-      onUpdate: (snapshot) => this.enqueue(snapshot),
+      checkListener: this.checkListener,
+      onUpdate: (snapshot) => this.applySnapshot(snapshot),
     });
   }
 
+  /** Builds a listener's chains, throwing when the proxy could not run it (for NACKs). */
+  readonly checkListener: (l: ListenerConfig) => void;
+
   start(): void {
-    this.xds.start();
+    this.xds?.start();
   }
 
   /** Resolves once the first full config is applied and its listeners are bound. */
@@ -64,10 +77,12 @@ export class Proxy {
   }
 
   get snapshot(): XdsSnapshot {
-    return this.xds.snapshot();
+    return this.xds?.snapshot() ?? this.last ?? EMPTY_SNAPSHOT;
   }
 
-  private enqueue(snapshot: XdsSnapshot): void {
+  /** Applies a config (updates run one at a time, in arrival order). */
+  applySnapshot(snapshot: XdsSnapshot): void {
+    this.last = snapshot;
     this.queue = this.queue.then(() => this.apply(snapshot)).catch((err) => this.log(`proxy: applying config failed: ${(err as Error).stack}`));
   }
 
@@ -98,7 +113,7 @@ export class Proxy {
   }
 
   close(): void {
-    this.xds.close();
+    this.xds?.close();
     this.listeners.close();
     this.clusters.close();
   }

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pickWeightedCluster } from '../../router/route-match.js';
 import { redirectFor } from '../../router/redirect.js';
 import { forward } from '../../router/forward.js';
+import { mirror, mirrorTargets } from '../../router/mirror.js';
 import { hasBody, readBody, RETRY_BUFFER_LIMIT } from '../../router/request-body.js';
 import { upstreamRequestHead } from '../../router/upstream-request.js';
 import { durationMs } from '../../xds-client/fields.js';
@@ -60,12 +61,16 @@ function route(stream: ActiveStream, clusters: ClusterManager, observer: ProxyOb
   observer.onUpstreamRequest?.(stream, head.headers);
   const retry = retryDecider(routeAction.retry_policy as Fields | undefined, match.virtualHost.retry_policy as Fields | undefined);
   const timeoutMs = routeTimeoutMs(routeAction, stream);
-  const go = (body: Buffer | Readable | undefined) =>
-    forward(stream, { cluster, request: { ...head, body }, timeoutMs, ...(retry ? { retry } : {}) });
+  const mirrors = mirrorTargets(routeAction, Math.random);
+  const go = (body: Buffer | Readable | undefined) => {
+    // A streamed body can be read once only: mirrors get a copy only of buffered ones.
+    if (mirrors.length > 0 && !(body instanceof Object && 'pipe' in body)) mirror(clusters, mirrors, { ...head, body }, stream.log);
+    return forward(stream, { cluster, request: { ...head, body }, timeoutMs, ...(retry ? { retry } : {}) });
+  };
   const count = (n: number) => (stream.requestBytes += n);
   if (!hasBody(stream.req, stream.request.protocol)) {
     void go(undefined).catch((err) => failed(stream, err));
-  } else if (retry && retry.maxRetries > 0) {
+  } else if ((retry && retry.maxRetries > 0) || mirrors.length > 0) {
     void readBody(stream.req, RETRY_BUFFER_LIMIT, count)
       .then((b) => go(b.kind === 'buffer' ? b.data : b.kind === 'stream' ? b.stream : undefined))
       .catch((err) => failed(stream, err));

@@ -1,0 +1,177 @@
+// `--concurrency N`: one primary process holds the xDS stream and the admin ports; N worker
+// processes serve traffic. Every worker binds the same listeners (node's cluster module shares
+// the sockets; with SCHED_NONE the kernel spreads accepted connections, so the primary does not
+// touch data-plane traffic). The primary validates and ACKs each config once, then fans the
+// snapshot out to all workers over IPC; a worker that dies is replaced and given the latest.
+import cluster, { type Worker } from 'node:cluster';
+import type { AdminView } from '../admin/views.js';
+import type { ListenerStatus } from '../listener/listener-manager.js';
+import { XdsClient, type XdsSnapshot } from '../xds-client/index.js';
+import { mergePrometheusText } from './metrics-merge.js';
+import { Proxy, type ProxyOptions } from './proxy.js';
+import type { RunningProxy } from './running-proxy.js';
+
+type ToWorker = { type: 'snapshot'; snapshot: XdsSnapshot } | { type: 'drain'; timeoutMs: number } | { type: 'drain-listeners' } | { type: 'metrics'; id: number };
+type FromWorker = { type: 'ready' } | { type: 'listeners'; status: ListenerStatus[] } | { type: 'metrics'; id: number; text: string };
+
+export interface WorkerHooks {
+  metrics(): Promise<string>;
+}
+
+/** Primary side. */
+export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number): RunningProxy {
+  // Must be set before the first fork.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const log = opts.log ?? (() => {});
+  // Built but never bound: it only checks listeners so bad ones are NACKed here, once.
+  const { xds: server, ...local } = opts;
+  const checker = new Proxy(local);
+  const workers = new Set<Worker>();
+  const readyWorkers = new Set<Worker>();
+  let listenerStatus: ListenerStatus[] = [];
+  let latest: XdsSnapshot | undefined;
+  let stopping = false;
+  let readyWaiters: (() => void)[] = [];
+  let metricsId = 0;
+  const pendingMetrics = new Map<number, { texts: string[]; left: number; resolve: (t: string) => void }>();
+
+  const isReady = () => latest !== undefined && readyWorkers.size === count;
+  const checkReady = () => {
+    if (!isReady()) return;
+    const w = readyWaiters;
+    readyWaiters = [];
+    for (const f of w) f();
+  };
+  const send = (w: Worker, m: ToWorker) => {
+    if (w.isConnected()) w.send(m);
+  };
+  const fork = () => {
+    const w = cluster.fork({ ISTHMUS_WORKER: '1' });
+    workers.add(w);
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        readyWorkers.add(w);
+        checkReady();
+      } else if (m.type === 'listeners') {
+        listenerStatus = m.status;
+      } else if (m.type === 'metrics') {
+        const p = pendingMetrics.get(m.id);
+        if (!p) return;
+        p.texts.push(m.text);
+        if (--p.left === 0) {
+          pendingMetrics.delete(m.id);
+          p.resolve(mergePrometheusText(p.texts));
+        }
+      }
+    });
+    w.on('online', () => {
+      if (latest) send(w, { type: 'snapshot', snapshot: latest });
+    });
+    w.on('exit', (code, signal) => {
+      workers.delete(w);
+      readyWorkers.delete(w);
+      if (stopping) return;
+      log(`proxy: worker ${w.process.pid} exited (${signal ?? code}); starting another`);
+      fork();
+    });
+  };
+
+  const xds = new XdsClient({
+    server,
+    node: opts.node,
+    log,
+    checkListener: checker.checkListener,
+    onUpdate: (snapshot) => {
+      latest = snapshot;
+      for (const w of workers) send(w, { type: 'snapshot', snapshot });
+    },
+  });
+
+  const view: AdminView = {
+    get isReady() {
+      return isReady();
+    },
+    get snapshot() {
+      return xds.snapshot();
+    },
+    listenerStatus: () => listenerStatus,
+  };
+
+  return {
+    view,
+    start() {
+      for (let i = 0; i < count; i++) fork();
+      xds.start();
+    },
+    ready: () => (isReady() ? Promise.resolve() : new Promise((r) => readyWaiters.push(r))),
+    metrics() {
+      const live = [...workers].filter((w) => w.isConnected());
+      if (live.length === 0) return Promise.resolve('');
+      const id = ++metricsId;
+      return new Promise((resolve) => {
+        pendingMetrics.set(id, { texts: [], left: live.length, resolve });
+        for (const w of live) send(w, { type: 'metrics', id });
+        // A worker that dies mid-scrape must not hang the scrape.
+        setTimeout(() => {
+          const p = pendingMetrics.get(id);
+          if (p) {
+            pendingMetrics.delete(id);
+            resolve(mergePrometheusText(p.texts));
+          }
+        }, 2000).unref();
+      });
+    },
+    drainListeners() {
+      for (const w of workers) send(w, { type: 'drain-listeners' });
+    },
+    async drain(timeoutMs) {
+      stopping = true;
+      xds.close();
+      const exits = [...workers].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
+      for (const w of workers) send(w, { type: 'drain', timeoutMs });
+      const timer = setTimeout(() => {
+        for (const w of workers) w.kill('SIGKILL');
+      }, timeoutMs + 2000);
+      await Promise.all(exits);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Worker side: a proxy without its own xDS stream, fed by the primary. */
+export function runWorker(opts: ProxyOptions, hooks: WorkerHooks): void {
+  const { xds: _ignored, ...local } = opts;
+  const proxy = new Proxy(local);
+  const reply = (m: FromWorker) => process.send?.(m);
+  let announced = false;
+  process.on('message', (m: ToWorker) => {
+    switch (m.type) {
+      case 'snapshot':
+        proxy.applySnapshot(m.snapshot);
+        void proxy.ready().then(() => {
+          reply({ type: 'listeners', status: proxy.listeners.listeners() });
+          if (!announced) {
+            announced = true;
+            reply({ type: 'ready' });
+          }
+        });
+        break;
+      case 'drain-listeners':
+        void proxy.listeners.drain();
+        break;
+      case 'drain':
+        void proxy.drain(m.timeoutMs).then(() => process.exit(0));
+        break;
+      case 'metrics':
+        void hooks.metrics().then((text) => reply({ type: 'metrics', id: m.id, text }));
+        break;
+    }
+  });
+  // The primary going away takes the worker with it.
+  process.on('disconnect', () => process.exit(0));
+}
+
+export function isWorker(): boolean {
+  return cluster.isWorker && process.env.ISTHMUS_WORKER === '1';
+}
