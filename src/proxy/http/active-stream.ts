@@ -27,6 +27,11 @@ export interface StreamDeps {
 export interface ResponseBody {
   body?: Readable | Buffer | string;
   trailers?: () => Headers | undefined;
+  /**
+   * The upstream ended the stream with its response headers (HTTP/2 HEADERS with END_STREAM):
+   * gRPC's trailers-only form of a status with no message.
+   */
+  headersOnly?: boolean;
   /** Called when the client went away before the body was written. */
   abort?: () => void;
 }
@@ -75,6 +80,11 @@ export class ActiveStream implements HttpStream {
 
   get observer(): ProxyObserver {
     return this.deps.observer;
+  }
+
+  /** The route configuration in force for this request. */
+  get routeTable(): Fields | undefined {
+    return this.deps.routeTable();
   }
 
   clearRouteCache(): void {
@@ -180,6 +190,10 @@ export class ActiveStream implements HttpStream {
     this.sentHeaders = head.headers;
     const grpc = head.headers['grpc-status'];
     if (grpc !== undefined) this.grpcStatus = Number(grpc);
+    if (this.request.protocol === 'HTTP/2' && (out.body === undefined || out.headersOnly === true)) {
+      this.writeHeadersOnly(head, out);
+      return;
+    }
     try {
       (res as http.ServerResponse).writeHead(head.status, head.headers as http.OutgoingHttpHeaders);
     } catch (err) {
@@ -228,6 +242,27 @@ export class ActiveStream implements HttpStream {
       res.destroy();
       out.abort?.();
     });
+  }
+
+  /**
+   * One HEADERS frame with END_STREAM. A gRPC client reads a status only from trailers or from
+   * such a trailers-only response, never from headers followed by an empty DATA frame — which is
+   * what writeHead then end() would send.
+   */
+  private writeHeadersOnly(head: ResponseHead, out: ResponseBody): void {
+    const res = this.res as http2.Http2ServerResponse;
+    try {
+      res.statusCode = head.status;
+      for (const [name, value] of Object.entries(head.headers)) res.setHeader(name, value);
+    } catch (err) {
+      this.deps.log(`http: cannot send response headers: ${(err as Error).message}`);
+      res.destroy();
+      out.abort?.();
+      return;
+    }
+    // The upstream's (empty) body still has to be read to its end.
+    if (out.body instanceof Readable) out.body.resume();
+    res.end();
   }
 
   private onClose(): void {

@@ -82,7 +82,7 @@ export class ConnectionManager {
     const server = http.createServer({
       maxHeaderSize: c.maxRequestHeadersKb * 1024,
       requestTimeout: 0,
-      headersTimeout: c.requestHeadersTimeoutMs > 0 ? c.requestHeadersTimeoutMs : 60_000,
+      headersTimeout: c.requestHeadersTimeoutMs,
       keepAliveTimeout: c.idleTimeoutMs,
       connectionsCheckingInterval: 1000,
       noDelay: true,
@@ -105,6 +105,10 @@ export class ConnectionManager {
       const reason = http.STATUS_CODES[status];
       socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
     });
+    // This server never listens itself (sockets are handed to it), but node starts its
+    // connection tracking — header timeouts (slow loris) and closeIdleConnections (drain) — on
+    // 'listening'.
+    server.emit('listening');
     this.http1 = server;
     return server;
   }

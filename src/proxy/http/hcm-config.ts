@@ -23,7 +23,7 @@ export interface HcmConfig {
   /** Gateways trust the peer address for x-forwarded-for; sidecars append nothing. */
   useRemoteAddress: boolean;
   maxRequestHeadersKb: number;
-  /** 0 = none. */
+  /** How long a client may take to send its request headers. */
   requestHeadersTimeoutMs: number;
   idleTimeoutMs: number;
   streamIdleTimeoutMs: number;
@@ -31,7 +31,12 @@ export interface HcmConfig {
   serverName: string;
 }
 
-/** Envoy's defaults: 60 KiB of request headers, 1 h connection idle timeout, 5 min stream idle. */
+/**
+ * Envoy's defaults: 60 KiB of request headers, 1 h connection idle timeout, 5 min stream idle.
+ * Envoy leaves request_headers_timeout off; we default it to 10 s so a slow-loris client that
+ * never finishes its headers is cut off (README: differences from Envoy).
+ */
+const DEFAULT_REQUEST_HEADERS_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_HEADERS_KB = 60;
 const DEFAULT_IDLE_MS = 3_600_000;
 const DEFAULT_STREAM_IDLE_MS = 300_000;
@@ -72,7 +77,7 @@ export function readHcm(hcm: Fields, field: string, factories: ReadonlyMap<strin
     websocket: list(hcm.upgrade_configs).some((u) => String(u.upgrade_type).toLowerCase() === 'websocket' && u.enabled !== false && (wrapped(u.enabled) ?? 1) !== 0),
     useRemoteAddress: wrapped(hcm.use_remote_address) === 1 || asFields(hcm.use_remote_address)?.value === true,
     maxRequestHeadersKb: wrapped(hcm.max_request_headers_kb) ?? DEFAULT_MAX_HEADERS_KB,
-    requestHeadersTimeoutMs: durationMs(hcm.request_headers_timeout) ?? 0,
+    requestHeadersTimeoutMs: durationMs(hcm.request_headers_timeout) ?? DEFAULT_REQUEST_HEADERS_TIMEOUT_MS,
     idleTimeoutMs: durationMs(common?.idle_timeout) ?? DEFAULT_IDLE_MS,
     streamIdleTimeoutMs: durationMs(hcm.stream_idle_timeout) ?? DEFAULT_STREAM_IDLE_MS,
     serverName: typeof hcm.server_name === 'string' && hcm.server_name !== '' ? hcm.server_name : 'isthmus',

@@ -1,24 +1,25 @@
-// Forwards a routed request to its cluster and relays the answer: picks an endpoint, tries it,
-// retries as the route's policy allows, enforces the route timeout, and turns each way of
-// failing into Envoy's local reply and response flag.
+// Forwards a routed request to its cluster and relays the answer: picks an endpoint (by the
+// route's hash when the cluster hashes), admits it through the circuit breakers, tries it,
+// reports the outcome to outlier detection, retries as the route's policy allows (backoff,
+// retry circuit breaker, other hosts first when asked), enforces the route timeout, and turns
+// each way of failing into Envoy's local reply and response flag.
 import type { ActiveStream } from '../http/active-stream.js';
 import type { LocalReply } from '../http/stream.js';
 import { sendAttempt, type AttemptFailureKind, type AttemptRequest, type AttemptResult } from '../upstream/attempt.js';
+import { OVERLOAD_RESPONSE } from '../upstream/circuit-breaker.js';
 import type { UpstreamCluster } from '../upstream/cluster.js';
-
-export interface RetryDecider {
-  maxRetries: number;
-  perTryTimeoutMs: number;
-  shouldRetry(outcome: { kind: 'response'; status: number; grpcStatus?: number } | { kind: AttemptFailureKind }): boolean;
-  backoffMs(retry: number): number;
-}
+import type { UpstreamHost } from '../upstream/host.js';
+import type { RetryPolicy } from '../upstream/retry-policy.js';
 
 export interface ForwardPlan {
   cluster: UpstreamCluster;
   request: AttemptRequest;
   /** 0 = no route timeout. */
   timeoutMs: number;
-  retry?: RetryDecider;
+  retry?: RetryPolicy;
+  hash?: bigint;
+  /** Applies the route's response header changes to an upstream response's headers. */
+  responseHeaders?: (headers: Record<string, string | string[]>) => void;
 }
 
 const FAILURE_REPLY: Record<AttemptFailureKind, LocalReply> = {
@@ -28,8 +29,31 @@ const FAILURE_REPLY: Record<AttemptFailureKind, LocalReply> = {
   timeout: { status: 504, body: 'upstream request timeout', flag: 'UT', details: 'upstream_per_try_timeout' },
 };
 
+const OVERFLOW_REPLY: LocalReply = {
+  status: OVERLOAD_RESPONSE.status,
+  body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow',
+  headers: { ...OVERLOAD_RESPONSE.headers },
+  flag: 'UO',
+  details: 'upstream_reset_before_response_started{overflow}',
+};
+
 export async function forward(stream: ActiveStream, plan: ForwardPlan): Promise<void> {
-  const { cluster, request } = plan;
+  const { cluster, request, retry } = plan;
+  const breaker = cluster.breaker;
+  // max_requests bounds requests in flight to the cluster; a request that would also need a
+  // connection beyond max_connections (HTTP/1: one request per connection) waits as pending,
+  // bounded by max_pending_requests.
+  if (!breaker.tryAcquire('requests')) {
+    stream.sendLocalReply(OVERFLOW_REPLY);
+    return;
+  }
+  const http1 = cluster.protocol !== 'http2';
+  const pending = http1 && breaker.count('requests') > breaker.limit('connections');
+  if (pending && !breaker.tryAcquire('pending')) {
+    breaker.release('requests');
+    stream.sendLocalReply(OVERFLOW_REPLY);
+    return;
+  }
   const started = process.hrtime.bigint();
   let current: AttemptResult | undefined;
   let timedOut = false;
@@ -38,52 +62,90 @@ export async function forward(stream: ActiveStream, plan: ForwardPlan): Promise<
     if (current?.ok) current.response.abort();
     stream.sendLocalReply({ status: 504, body: 'upstream request timeout', flag: 'UT', details: 'upstream_response_timeout' });
   }, plan.timeoutMs) : undefined;
-  const maxRetries = plan.retry?.maxRetries ?? 0;
+  const maxRetries = retry?.numRetries ?? 0;
+  const tried: UpstreamHost[] = [];
+  let retrying = false;
   stream.upstream = { cluster: cluster.name, attempts: 0 };
+  const endRetry = () => {
+    if (retrying) breaker.release('retries');
+    retrying = false;
+  };
   try {
     for (let attempt = 0; ; attempt++) {
       if (timedOut || stream.done) return;
-      const host = cluster.pick({ authority: request.authority });
+      const host = pickHost(cluster, stream, plan, attempt, tried);
       if (!host) {
         stream.sendLocalReply({ status: 503, body: 'no healthy upstream', flag: 'UH', details: 'no_healthy_upstream' });
         return;
       }
+      tried.push(host);
       stream.upstream.attempts = attempt + 1;
       stream.upstream.host = host.key;
       const protocol = cluster.protocol === 'downstream' ? (stream.request.protocol === 'HTTP/2' ? 'http2' : 'http1') : cluster.protocol;
-      const result = await sendAttempt(request, { pool: cluster.pool, protocol, host: host.host, port: host.port, perTryTimeoutMs: plan.retry?.perTryTimeoutMs ?? 0 });
+      const done = host.beginRequest();
+      const result = await sendAttempt(request, { pool: cluster.pool, protocol, host: host.host, port: host.port, perTryTimeoutMs: retry?.perTryTimeoutMs ?? 0 });
+      endRetry();
       current = result;
-      if (timedOut || stream.done) {
-        if (result.ok) result.response.abort();
-        return;
-      }
-      const canRetry = attempt < maxRetries && plan.retry !== undefined;
-      if (result.ok) {
-        const { head } = result.response;
-        const grpc = head.headers['grpc-status'];
-        const outcome = { kind: 'response' as const, status: head.status, ...(grpc !== undefined ? { grpcStatus: Number(grpc) } : {}) };
-        if (canRetry && plan.retry!.shouldRetry(outcome)) {
-          result.response.abort();
-          await delay(plan.retry!.backoffMs(attempt + 1));
+      if (!result.ok) {
+        done();
+        cluster.report(host, result.failure === 'refused-stream' ? 'reset' : result.failure);
+        if (timedOut || stream.done) return;
+        if (attempt < maxRetries && retry!.shouldRetry({ kind: result.failure }) && admitRetry()) {
+          await delay(retry!.backoffMs(attempt + 1, Math.random));
           continue;
         }
-        if (timer) clearTimeout(timer);
-        head.headers['x-envoy-upstream-service-time'] = String(Math.round(Number(process.hrtime.bigint() - started) / 1e6));
-        const { response } = result;
-        await stream.respond(head, { body: response.body, trailers: response.trailers, abort: response.abort });
+        if (attempt > 0) stream.responseFlags.add('URX');
+        stream.sendLocalReply(FAILURE_REPLY[result.failure]);
         return;
       }
-      if (canRetry && plan.retry!.shouldRetry({ kind: result.failure })) {
-        await delay(plan.retry!.backoffMs(attempt + 1));
+      const { response } = result;
+      const { head } = response;
+      cluster.report(host, head.status);
+      response.body.once('close', done);
+      if (timedOut || stream.done) {
+        response.abort();
+        return;
+      }
+      const grpc = head.headers['grpc-status'];
+      const outcome = { kind: 'response' as const, status: head.status, headers: head.headers, ...(grpc !== undefined ? { grpcStatus: Number(grpc) } : {}) };
+      if (attempt < maxRetries && retry!.shouldRetry(outcome) && admitRetry()) {
+        response.abort();
+        await delay(retry!.backoffMs(attempt + 1, Math.random));
         continue;
       }
-      if (attempt > 0) stream.responseFlags.add('URX');
-      stream.sendLocalReply(FAILURE_REPLY[result.failure]);
+      if (timer) clearTimeout(timer);
+      if (attempt > 0 && retry!.shouldRetry(outcome)) stream.responseFlags.add('URX');
+      head.headers['x-envoy-upstream-service-time'] = String(Math.round(Number(process.hrtime.bigint() - started) / 1e6));
+      plan.responseHeaders?.(head.headers);
+      await stream.respond(head, { body: response.body, trailers: response.trailers, abort: response.abort, headersOnly: response.headersOnly === true });
       return;
     }
   } finally {
     if (timer && !timedOut) clearTimeout(timer);
+    endRetry();
+    breaker.release('requests');
+    if (pending) breaker.release('pending');
   }
+
+  /** A retry also needs room under max_retries (or the retry budget); without it, no retry. */
+  function admitRetry(): boolean {
+    if (!breaker.tryAcquire('retries')) {
+      stream.responseFlags.add('UO');
+      return false;
+    }
+    retrying = true;
+    return true;
+  }
+}
+
+/** The next host; with previous_hosts, retries prefer one not tried yet (within max attempts). */
+function pickHost(cluster: UpstreamCluster, stream: ActiveStream, plan: ForwardPlan, attempt: number, tried: readonly UpstreamHost[]): UpstreamHost | undefined {
+  const ctx = { authority: plan.request.authority, ...(plan.hash !== undefined ? { hash: plan.hash } : {}) };
+  let host = cluster.pick({ ...ctx, attempt: 0 });
+  if (attempt === 0 || !plan.retry?.previousHosts) return host;
+  for (let i = 1; host && tried.includes(host) && i < plan.retry.hostSelectionMaxAttempts; i++) host = cluster.pick({ ...ctx, attempt: i });
+  void stream;
+  return host;
 }
 
 function delay(ms: number): Promise<void> {

@@ -12,11 +12,18 @@ export function redirectFor(redirect: Fields, route: Fields, req: { scheme: stri
   const status = CODES[String(redirect.response_code ?? 'MOVED_PERMANENTLY')] ?? 301;
   const https = redirect.https_redirect === true;
   const scheme = https ? 'https' : typeof redirect.scheme_redirect === 'string' && redirect.scheme_redirect !== '' ? redirect.scheme_redirect : req.scheme;
-  const [origHost = '', origPort] = splitAuthority(req.authority);
-  const host = typeof redirect.host_redirect === 'string' && redirect.host_redirect !== '' ? redirect.host_redirect : origHost;
-  let port = origPort;
-  if (redirect.port_redirect !== undefined && Number(redirect.port_redirect) !== 0) port = String(redirect.port_redirect);
-  else if (https || redirect.scheme_redirect !== undefined) port = undefined;
+  const newPort = redirect.port_redirect !== undefined && Number(redirect.port_redirect) !== 0 ? String(redirect.port_redirect) : undefined;
+  // As Envoy: a host_redirect replaces the whole authority (the request's port goes too); else the
+  // request's port stays unless a new one is set or the scheme changes away from its default port.
+  let authority: string;
+  if (typeof redirect.host_redirect === 'string' && redirect.host_redirect !== '') {
+    authority = newPort === undefined ? redirect.host_redirect : `${redirect.host_redirect}:${newPort}`;
+  } else {
+    const [origHost = '', origPort] = splitAuthority(req.authority);
+    const leavesDefault = scheme !== req.scheme && ((req.scheme === 'https' && origPort === '443') || (req.scheme === 'http' && origPort === '80'));
+    const port = newPort ?? (leavesDefault ? undefined : origPort);
+    authority = port === undefined ? origHost : `${origHost}:${port}`;
+  }
   const q = req.path.indexOf('?');
   let path = q < 0 ? req.path : req.path.slice(0, q);
   let query = q < 0 ? '' : req.path.slice(q);
@@ -29,8 +36,6 @@ export function redirectFor(redirect: Fields, route: Fields, req: { scheme: stri
     path = redirect.prefix_rewrite + path.slice(prefix.length);
   }
   if (redirect.strip_query === true) query = '';
-  const defaultPort = (scheme === 'https' && port === '443') || (scheme === 'http' && port === '80');
-  const authority = port === undefined || defaultPort ? host : `${host}:${port}`;
   return { status, location: `${scheme}://${authority}${path}${query}` };
 }
 

@@ -8,6 +8,7 @@ import type { Fields } from '../http/stream.js';
 import { ListenerBuilder } from '../listener/build.js';
 import { ListenerManager } from '../listener/listener-manager.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
+import { checkCluster } from '../upstream/check-cluster.js';
 import { XdsClient, type ListenerConfig, type XdsNode, type XdsSnapshot } from '../xds-client/index.js';
 
 const EMPTY_SNAPSHOT: XdsSnapshot = {
@@ -55,6 +56,7 @@ export class Proxy {
       node: opts.node,
       log: this.log,
       checkListener: this.checkListener,
+      checkCluster,
       onUpdate: (snapshot) => this.applySnapshot(snapshot),
     });
   }

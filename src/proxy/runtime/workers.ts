@@ -6,6 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AdminView } from '../admin/views.js';
 import type { ListenerStatus } from '../listener/listener-manager.js';
+import { checkCluster } from '../upstream/check-cluster.js';
 import { XdsClient, type XdsSnapshot } from '../xds-client/index.js';
 import { mergePrometheusText } from './metrics-merge.js';
 import { Proxy, type ProxyOptions } from './proxy.js';
@@ -82,6 +83,7 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
     node: opts.node,
     log,
     checkListener: checker.checkListener,
+    checkCluster,
     onUpdate: (snapshot) => {
       latest = snapshot;
       for (const w of workers) send(w, { type: 'snapshot', snapshot });

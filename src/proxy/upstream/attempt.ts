@@ -17,6 +17,8 @@ export interface UpstreamResponse {
   trailers(): Headers | undefined;
   /** Gives up on the response (downstream went away, or the route timeout fired). */
   abort(): void;
+  /** HTTP/2: the response headers ended the stream (gRPC's trailers-only status). */
+  headersOnly?: boolean;
 }
 
 export type AttemptResult = { ok: true; response: UpstreamResponse } | { ok: false; failure: AttemptFailureKind; message: string };
@@ -163,12 +165,13 @@ function sendHttp2(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
     stream.on('close', () => {
       if (!settled) settle({ ok: false, failure: stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : 'reset', message: `stream closed with code ${stream.rstCode}` });
     });
-    stream.on('response', (h) => {
+    stream.on('response', (h, flags) => {
       const response: UpstreamResponse = {
         head: { status: Number(h[':status'] ?? 502), headers: endToEndHeaders(h as Record<string, string>) },
         body: stream,
         trailers: () => trailers,
         abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
+        headersOnly: (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0,
       };
       settle({ ok: true, response });
     });

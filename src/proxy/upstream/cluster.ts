@@ -1,31 +1,40 @@
-// A cluster as the router uses it: its endpoints (from EDS or inline), how to pick one, the
-// connection pool, and the upstream protocol. Built from the xDS client's decoded Cluster and
-// rebuilt on every update of it or its endpoints; the pool survives rebuilds.
+// A cluster as the router uses it: its hosts (kept across EDS updates so in-flight counts and
+// ejections survive), the load balancer over them, outlier detection, circuit breakers, the
+// connection pool and the upstream protocol. Built from the xDS client's decoded Cluster and
+// updated in place on every change of it or its endpoints.
 import type { ClusterConfig, EndpointAssignment } from '../xds-client/index.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { systemClock } from './clock.js';
+import { reconcileHosts, UpstreamHost } from './host.js';
+import { createLoadBalancer, type LoadBalancer } from './lb/index.js';
+import { OutlierDetector, type OutlierOutcome } from './outlier.js';
 import { ClusterPool } from './pool.js';
 import { upstreamProtocol, type UpstreamProtocol } from './protocol.js';
-
-export interface PickedHost {
-  host: string;
-  port: number;
-  key: string;
-}
 
 export interface PickContext {
   /** HTTP-proxy mode passthrough: where the client asked to go. */
   authority: string;
+  /** The request's hash (ring hash, maglev), from the route's hash policy. */
+  hash?: bigint;
+  /** Host-selection retry number (previous_hosts predicate). */
+  attempt?: number;
 }
-
-const DEFAULT_MAX_CONNECTIONS = 1024;
 
 export class UpstreamCluster {
   readonly pool: ClusterPool;
   protocol: UpstreamProtocol = 'http1';
-  private hosts: PickedHost[] = [];
-  private next = 0;
+  breaker: CircuitBreaker;
+  /** Whether the cluster has what it needs to serve (an EDS cluster waits for its endpoints). */
+  warm = false;
+  private hosts: UpstreamHost[] = [];
+  private lb: LoadBalancer | undefined;
+  private outlier: OutlierDetector | undefined;
+  private outlierKey = '';
+  private breakerKey = '';
 
   constructor(public config: ClusterConfig, assignment: EndpointAssignment | undefined) {
-    this.pool = new ClusterPool({ maxConnections: DEFAULT_MAX_CONNECTIONS, connectTimeoutMs: config.connectTimeoutMs });
+    this.breaker = CircuitBreaker.fromCluster(config.raw);
+    this.pool = new ClusterPool({ maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs });
     this.update(config, assignment);
   }
 
@@ -33,44 +42,67 @@ export class UpstreamCluster {
     return this.config.name;
   }
 
-  /** Whether the cluster has what it needs to serve (an EDS cluster waits for its endpoints). */
-  warm = false;
-
   update(config: ClusterConfig, assignment: EndpointAssignment | undefined): void {
     this.config = config;
     this.protocol = upstreamProtocol(config.raw);
     const source = config.discovery === 'EDS' ? assignment : config.loadAssignment;
     this.warm = config.discovery !== 'EDS' || assignment !== undefined;
-    this.hosts = (source?.endpoints ?? [])
-      .filter((e) => e.health !== 'UNHEALTHY' && e.health !== 'DRAINING' && e.health !== 'TIMEOUT')
-      .map((e) => ({ host: e.host, port: e.port, key: `${e.host}:${e.port}` }));
-    this.pool.setLimits({ maxConnections: DEFAULT_MAX_CONNECTIONS, connectTimeoutMs: config.connectTimeoutMs });
+    this.hosts = reconcileHosts(this.hosts, source?.endpoints ?? []);
+    // Circuit breakers and outlier detection keep their counts unless their own config changed.
+    const breakerKey = JSON.stringify(config.raw.circuit_breakers ?? null);
+    if (breakerKey !== this.breakerKey) {
+      this.breakerKey = breakerKey;
+      this.breaker = CircuitBreaker.fromCluster(config.raw);
+    }
+    const outlierKey = JSON.stringify(config.raw.outlier_detection ?? null);
+    if (outlierKey !== this.outlierKey) {
+      this.outlierKey = outlierKey;
+      this.outlier?.close();
+      this.outlier = OutlierDetector.fromCluster(config.raw, { clock: systemClock, onChange: () => this.rebuild() }, this.hosts);
+    } else {
+      this.outlier?.setHosts(this.hosts);
+    }
+    this.pool.setLimits({ maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs });
     this.pool.retainHosts(new Set(this.hosts.map((h) => h.key)));
+    this.rebuild();
   }
 
-  pick(ctx: PickContext): PickedHost | undefined {
+  /** A new balancer over the hosts as they stand (after EDS or an ejection). */
+  private rebuild(): void {
+    // Original-destination clusters have no hosts to balance: the request names its target.
+    this.lb = this.config.discovery === 'ORIGINAL_DST' ? undefined : createLoadBalancer(this.config, this.hosts);
+  }
+
+  pick(ctx: PickContext): UpstreamHost | undefined {
     if (this.config.discovery === 'ORIGINAL_DST') return originalDestination(ctx.authority);
-    if (this.hosts.length === 0) return undefined;
-    const host = this.hosts[this.next % this.hosts.length];
-    this.next = (this.next + 1) % this.hosts.length;
-    return host;
+    return this.lb?.pick({ random: Math.random, ...(ctx.hash !== undefined ? { hash: ctx.hash } : {}), ...(ctx.attempt !== undefined ? { attempt: ctx.attempt } : {}) });
+  }
+
+  /** What happened on a try, for outlier detection. */
+  report(host: UpstreamHost, outcome: OutlierOutcome): void {
+    this.outlier?.report(host, outcome);
   }
 
   /** Each endpoint's state for /clusters. */
   describeHosts(): { key: string; healthFlags: string; active: number }[] {
-    return this.hosts.map((h) => ({ key: h.key, healthFlags: 'healthy', active: 0 }));
+    return this.hosts.map((h) => ({
+      key: h.key,
+      healthFlags: h.outlier.ejected ? '/failed_outlier_check' : h.health === 'UNKNOWN' || h.health === 'HEALTHY' ? 'healthy' : `/${h.health.toLowerCase()}`,
+      active: h.active,
+    }));
   }
 
   close(): void {
+    this.outlier?.close();
     this.pool.close();
   }
 }
 
 /** Passthrough in HTTP-proxy mode: the destination is the Host the client named (port 80 default). */
-function originalDestination(authority: string): PickedHost | undefined {
+function originalDestination(authority: string): UpstreamHost | undefined {
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(authority);
   if (!m) return undefined;
   const host = m[1]!.replace(/^\[|\]$/g, '');
   const port = m[2] === undefined ? 80 : Number(m[2]);
-  return { host, port, key: `${host}:${port}` };
+  return new UpstreamHost({ host, port, weight: 1, health: 'HEALTHY', priority: 0, locality: {} });
 }

@@ -53,12 +53,14 @@ export interface XdsClientOptions {
    * rejects the listener, so the response is NACKed with the message.
    */
   checkListener?: (listener: ListenerConfig) => void;
+  /** The same for clusters (load balancer, outlier detection and circuit breaker settings). */
+  checkCluster?: (cluster: ClusterConfig) => void;
 }
 
 type AnyState = TypeState<ListenerConfig> | TypeState<RouteConfig> | TypeState<ClusterConfig> | TypeState<EndpointAssignment>;
 
 export class XdsClient {
-  private readonly clusters = new TypeState(TYPE_URL.CLUSTER, 'Cluster', decodeCluster, true);
+  private readonly clusters = new TypeState(TYPE_URL.CLUSTER, 'Cluster', (any: AnyResource) => this.decodeAndCheckCluster(any), true);
   private readonly endpoints = new TypeState(TYPE_URL.ENDPOINT, 'ClusterLoadAssignment', decodeEndpoints, false);
   private readonly listeners = new TypeState(TYPE_URL.LISTENER, 'Listener', (any: AnyResource) => this.decodeAndCheckListener(any), true);
   private readonly routes = new TypeState(TYPE_URL.ROUTE, 'RouteConfiguration', decodeRoute, false);
@@ -94,6 +96,16 @@ export class XdsClient {
     const check = this.opts.checkListener;
     if (!check || 'error' in decoded) return decoded;
     return decoding('Listener', decoded.name, () => {
+      check(decoded.value);
+      return decoded.value;
+    });
+  }
+
+  private decodeAndCheckCluster(any: AnyResource): Decoded<ClusterConfig> {
+    const decoded = decodeCluster(any);
+    const check = this.opts.checkCluster;
+    if (!check || 'error' in decoded) return decoded;
+    return decoding('Cluster', decoded.name, () => {
       check(decoded.value);
       return decoded.value;
     });

@@ -14,7 +14,9 @@ import type { ActiveStream } from '../active-stream.js';
 import type { FilterStatus, HttpFilter, HttpFilterFactory } from '../filter.js';
 import type { ProxyObserver } from '../observer.js';
 import type { Fields, HttpStream } from '../stream.js';
-import { retryDecider } from '../../router/retry.js';
+import { compileHashPolicy, type HashPolicy } from '../../upstream/hash-policy.js';
+import { compileRetryPolicy, type RetryPolicy } from '../../upstream/retry-policy.js';
+import { applyHeaderValueOptions } from './header-value-option.js';
 
 export const ROUTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
@@ -58,19 +60,35 @@ function route(stream: ActiveStream, clusters: ClusterManager, observer: ProxyOb
   }
   const routeAction = (match.route.route ?? {}) as Fields;
   const head = upstreamRequestHead(stream, routeAction, false);
+  // Route, then virtual host, then route configuration: the most general level is applied last
+  // and wins (Envoy's default, most_specific_header_mutations_wins unset).
+  const levels = [match.route, match.virtualHost, stream.routeTable ?? {}] as Fields[];
+  for (const level of levels) {
+    applyHeaderValueOptions(head.headers, level.request_headers_to_add as Fields[] | undefined, stream, level.request_headers_to_remove as string[] | undefined);
+  }
   observer.onUpstreamRequest?.(stream, head.headers);
-  const retry = retryDecider(routeAction.retry_policy as Fields | undefined, match.virtualHost.retry_policy as Fields | undefined);
+  const retry = retryPolicyOf((routeAction.retry_policy ?? match.virtualHost.retry_policy) as Fields | undefined);
+  const hash = hashPolicyOf(routeAction.hash_policy as Fields[] | undefined)?.compute({
+    headers: stream.request.headers,
+    path: stream.request.path,
+    sourceIp: stream.downstream.remoteAddress,
+  }).hash;
   const timeoutMs = routeTimeoutMs(routeAction, stream);
+  const responseHeaders = (headers: Record<string, string | string[]>) => {
+    for (const level of levels) {
+      applyHeaderValueOptions(headers, level.response_headers_to_add as Fields[] | undefined, stream, level.response_headers_to_remove as string[] | undefined);
+    }
+  };
   const mirrors = mirrorTargets(routeAction, Math.random);
   const go = (body: Buffer | Readable | undefined) => {
     // A streamed body can be read once only: mirrors get a copy only of buffered ones.
     if (mirrors.length > 0 && !(body instanceof Object && 'pipe' in body)) mirror(clusters, mirrors, { ...head, body }, stream.log);
-    return forward(stream, { cluster, request: { ...head, body }, timeoutMs, ...(retry ? { retry } : {}) });
+    return forward(stream, { cluster, request: { ...head, body }, timeoutMs, responseHeaders, ...(retry ? { retry } : {}), ...(hash !== undefined ? { hash } : {}) });
   };
   const count = (n: number) => (stream.requestBytes += n);
   if (!hasBody(stream.req, stream.request.protocol)) {
     void go(undefined).catch((err) => failed(stream, err));
-  } else if ((retry && retry.maxRetries > 0) || mirrors.length > 0) {
+  } else if ((retry && retry.numRetries > 0) || mirrors.length > 0) {
     void readBody(stream.req, RETRY_BUFFER_LIMIT, count)
       .then((b) => go(b.kind === 'buffer' ? b.data : b.kind === 'stream' ? b.stream : undefined))
       .catch((err) => failed(stream, err));
@@ -79,6 +97,26 @@ function route(stream: ActiveStream, clusters: ClusterManager, observer: ProxyOb
     void go(stream.req as Readable).catch((err) => failed(stream, err));
   }
   return 'stop';
+}
+
+// Compiled once per route object: RDS replaces the objects when the config changes.
+const retryPolicies = new WeakMap<Fields, RetryPolicy | undefined>();
+const hashPolicies = new WeakMap<Fields[], HashPolicy>();
+
+function retryPolicyOf(rp: Fields | undefined): RetryPolicy | undefined {
+  if (!rp) return undefined;
+  if (!retryPolicies.has(rp)) retryPolicies.set(rp, compileRetryPolicy(rp));
+  return retryPolicies.get(rp);
+}
+
+function hashPolicyOf(hp: Fields[] | undefined): HashPolicy | undefined {
+  if (!hp || hp.length === 0) return undefined;
+  let p = hashPolicies.get(hp);
+  if (!p) {
+    p = compileHashPolicy(hp);
+    hashPolicies.set(hp, p);
+  }
+  return p;
 }
 
 function failed(stream: HttpStream, err: unknown): void {
