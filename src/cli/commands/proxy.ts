@@ -3,6 +3,7 @@
 // listeners and clusters over xDS, serves the admin, readiness and stats ports, and drains on
 // SIGTERM: stop accepting, finish what is in flight, exit.
 import { adminRoutes, serveAdmin } from '../../proxy/admin/admin-server.js';
+import { MeshObserver, type ObservabilityOptions } from '../../proxy/observability/mesh-observer.js';
 import { proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
 import { singleProxy } from '../../proxy/runtime/single.js';
 import { isWorker, primaryProxy, runWorker } from '../../proxy/runtime/workers.js';
@@ -11,7 +12,7 @@ import { EXIT, UsageError, oneOfFlag, type Command, type Values } from '../comma
 export const proxyCommand: Command = {
   name: 'proxy',
   summary: 'Run a sidecar or gateway proxy configured over xDS by the control plane',
-  usage: 'isthmus proxy --xds HOST:PORT --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--concurrency 1] [--drain-duration 5s]',
+  usage: 'isthmus proxy --xds HOST:PORT --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--concurrency 1] [--drain-duration 5s] [--access-log PATH|/dev/stdout] [--access-log-format text|json] [--metrics on|off] [--zipkin URL | --otlp URL] [--trace-sampling 1]',
   examples: [
     'isthmus proxy --xds 127.0.0.1:15010 --service reviews --labels version=v1 --app-port 9080 --inbound-port 19080',
     'HTTP_PROXY=http://127.0.0.1:15001 curl http://reviews.default.svc.cluster.local:9080/',
@@ -35,6 +36,12 @@ export const proxyCommand: Command = {
     locality: { type: 'string' },
     'drain-duration': { type: 'string' },
     concurrency: { type: 'string' },
+    'access-log': { type: 'string' },
+    'access-log-format': { type: 'string' },
+    metrics: { type: 'string' },
+    zipkin: { type: 'string' },
+    otlp: { type: 'string' },
+    'trace-sampling': { type: 'string' },
   },
   async run(values, _pos, io) {
     const xds = values.xds as string | undefined;
@@ -62,13 +69,18 @@ export const proxyCommand: Command = {
 
     const concurrency = portFlag(values, 'concurrency', 1);
     if (concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be 1–64, not ${concurrency}`);
-    const options = { xds, node: proxyNode(identity), gateway: type === 'gateway', log: (l: string) => io.err(l) };
-    const metrics = async () => '';
+    const node = proxyNode(identity);
+    const log = (l: string) => io.err(l);
+    const primary = concurrency > 1 && !isWorker();
+    // Traffic (and so observability) lives in the workers; the primary only merges their metrics.
+    const observer = primary ? undefined : new MeshObserver({ node, log, ...observabilityFlags(values) });
+    const options = { xds, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}) };
+    const metrics = () => observer?.metricsText() ?? Promise.resolve('');
     if (isWorker()) {
       runWorker(options, { metrics });
       await new Promise(() => {});
     }
-    const proxy = concurrency > 1 ? primaryProxy(options, concurrency) : singleProxy(options, metrics);
+    const proxy = primary ? primaryProxy(options, concurrency) : singleProxy(options, metrics);
     let stopping: Promise<void> | undefined;
     let exit: () => void = () => {};
     const exited = new Promise<void>((r) => (exit = r));
@@ -88,12 +100,28 @@ export const proxyCommand: Command = {
     await Promise.race([proxy.ready(), exited]);
     if (!stopping) io.out('ready');
     await exited;
+    await observer?.close();
     admin.server.close();
     readiness.server.close();
     stats.server.close();
     return EXIT.OK;
   },
 };
+
+function observabilityFlags(values: Values): Omit<ObservabilityOptions, 'node' | 'log'> {
+  const metrics = oneOfFlag(values, 'metrics', ['on', 'off'], 'on') === 'on';
+  const encoding = oneOfFlag(values, 'access-log-format', ['text', 'json'], 'text').toUpperCase() as 'TEXT' | 'JSON';
+  const out: Omit<ObservabilityOptions, 'node' | 'log'> = { metrics, accessLogEncoding: encoding };
+  const file = values['access-log'] as string | undefined;
+  if (file && file !== 'off') out.accessLogFile = file;
+  const zipkin = values.zipkin as string | undefined;
+  const otlp = values.otlp as string | undefined;
+  if (zipkin && otlp) throw new UsageError('--zipkin and --otlp are alternatives; give one');
+  const sampling = Number((values['trace-sampling'] as string | undefined) ?? 1);
+  if (!(sampling >= 0 && sampling <= 100)) throw new UsageError(`--trace-sampling is a percentage 0–100, not "${String(values['trace-sampling'])}"`);
+  if (zipkin || otlp) out.tracing = { format: zipkin ? 'zipkin' : 'otlp', endpoint: (zipkin ?? otlp)!, samplingPercent: sampling };
+  return out;
+}
 
 function labelsFlag(raw: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -15,6 +15,7 @@ export type DownstreamRequest = http.IncomingMessage | http2.Http2ServerRequest;
 export type DownstreamResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 export interface StreamDeps {
+  direction: 'inbound' | 'outbound' | 'gateway';
   filters: readonly ConfiguredFilter[];
   routeConfigName: string;
   /** The current route table; looked up per request so RDS updates apply at once. */
@@ -64,6 +65,11 @@ export class ActiveStream implements HttpStream {
     this.isGrpc = isGrpcContentType(request.headers['content-type']);
     this.route = this.findRoute();
     res.on('close', () => this.onClose());
+    deps.observer.onRequestHeaders?.(this);
+  }
+
+  get direction(): 'inbound' | 'outbound' | 'gateway' {
+    return this.deps.direction;
   }
 
   get routeConfigName(): string {
@@ -160,6 +166,7 @@ export class ActiveStream implements HttpStream {
       return;
     }
     this.responding = true;
+    this.deps.observer.onResponseHeaders?.(this, head.headers);
     const filters = this.deps.filters;
     for (let i = filters.length - 1; i >= 0; i--) {
       const f = filters[i]!;

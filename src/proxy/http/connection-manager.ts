@@ -2,6 +2,7 @@
 // HTTP/1.1 or HTTP/2 on them (AUTO tells them apart by the HTTP/2 preface), and turns each
 // request into an ActiveStream. Node's codecs reject malformed request lines, invalid headers,
 // conflicting Content-Length/Transfer-Encoding and oversized headers with a 4xx and a close.
+import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import type { Socket } from 'node:net';
@@ -30,7 +31,11 @@ export class ConnectionManager {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private draining = false;
 
-  constructor(public config: HcmConfig, private readonly deps: ConnectionManagerDeps) {}
+  constructor(
+    public config: HcmConfig,
+    private readonly deps: ConnectionManagerDeps,
+    private readonly direction: 'inbound' | 'outbound' | 'gateway' = 'outbound',
+  ) {}
 
   /** Hands over an accepted (and possibly TLS-terminated) socket. */
   accept(socket: Socket): void {
@@ -149,12 +154,15 @@ export class ConnectionManager {
     }
     if (authority === undefined || authority === '') return undefined;
     const tls = (socket as TLSSocket).encrypted === true;
+    const headers = endToEndHeaders(req.headers);
+    // Envoy's generate_request_id: every request carries an id from the first proxy on.
+    headers['x-request-id'] ??= randomUUID();
     return {
       method: req.method ?? 'GET',
       authority: authority.toLowerCase(),
       path,
       scheme: tls ? 'https' : 'http',
-      headers: endToEndHeaders(req.headers),
+      headers,
       protocol: h2 ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1',
     };
   }
@@ -179,6 +187,7 @@ export class ConnectionManager {
     if (this.draining && request.protocol !== 'HTTP/2') res.setHeader('connection', 'close');
     const c = this.config;
     const stream = new ActiveStream(req, res, request, downstream, {
+      direction: this.direction,
       filters: c.filters,
       routeConfigName: c.rdsName || String(c.inlineRoutes?.name ?? ''),
       routeTable: () => this.routeTable(),

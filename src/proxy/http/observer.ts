@@ -16,6 +16,10 @@ export interface StreamSummary {
 }
 
 export interface ProxyObserver extends TcpObserver {
+  /** A request arrived (before any filter); may read and strip headers (metadata exchange). */
+  onRequestHeaders?(stream: HttpStream): void;
+  /** A response is about to go through the encode chain; may read or add headers. */
+  onResponseHeaders?(stream: HttpStream, headers: Record<string, string | string[]>): void;
   /** Just before the router sends the request upstream; may add headers. */
   onUpstreamRequest?(stream: HttpStream, headers: Record<string, string | string[]>): void;
   onStreamComplete?(summary: StreamSummary): void;

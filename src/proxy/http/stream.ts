@@ -65,6 +65,8 @@ export interface LocalReply {
 
 export interface HttpStream {
   readonly request: RequestHead;
+  /** The listener's side: a sidecar's inbound or outbound traffic, or a gateway's. */
+  readonly direction: 'inbound' | 'outbound' | 'gateway';
   readonly downstream: DownstreamInfo;
   /** Milliseconds since the epoch, and a monotonic start for durations. */
   readonly startTime: number;

@@ -34,10 +34,10 @@ export class ListenerBuilder {
     const cached = this.built.get(config);
     if (cached) return cached;
     const raw = config.raw;
-    const chains = list(raw.filter_chains).map((c, i) => readNetworkChain(c, `filter_chains[${i}]`, this.factories, this.deps));
-    const fallback = asFields(raw.default_filter_chain);
-    const defaultChain = fallback ? readNetworkChain(fallback, 'default_filter_chain', this.factories, this.deps) : undefined;
     const direction = this.gateway ? 'gateway' : raw.traffic_direction === 'INBOUND' ? 'inbound' : 'outbound';
+    const chains = list(raw.filter_chains).map((c, i) => readNetworkChain(c, `filter_chains[${i}]`, this.factories, this.deps, direction));
+    const fallback = asFields(raw.default_filter_chain);
+    const defaultChain = fallback ? readNetworkChain(fallback, 'default_filter_chain', this.factories, this.deps, direction) : undefined;
     const bindFlag = asFields(raw.bind_to_port)?.value;
     const all = defaultChain ? [...chains, defaultChain] : chains;
     const out: BuiltListener = {

@@ -18,7 +18,13 @@ export interface NetworkChain {
   terminal: Terminal;
 }
 
-export function readNetworkChain(chain: Fields, field: string, factories: ReadonlyMap<string, HttpFilterFactory>, deps: ConnectionManagerDeps): NetworkChain {
+export function readNetworkChain(
+  chain: Fields,
+  field: string,
+  factories: ReadonlyMap<string, HttpFilterFactory>,
+  deps: ConnectionManagerDeps,
+  direction: 'inbound' | 'outbound' | 'gateway',
+): NetworkChain {
   if (chain.transport_socket !== undefined) {
     reject(`${field}.transport_socket`, 'TLS termination on listeners is not supported yet (the security work adds it)');
   }
@@ -30,7 +36,7 @@ export function readNetworkChain(chain: Fields, field: string, factories: Readon
     const config = asFields(f.typed_config) ?? {};
     const type = String(config['@type'] ?? '');
     if (terminal) reject(at, `filter "${String(f.name ?? '')}" comes after the terminal filter`);
-    if (type === HCM_TYPE_URL) terminal = { kind: 'http', hcm: new ConnectionManager(readHcm(config, `${at}.typed_config`, factories, deps.log), deps) };
+    if (type === HCM_TYPE_URL) terminal = { kind: 'http', hcm: new ConnectionManager(readHcm(config, `${at}.typed_config`, factories, deps.log), deps, direction) };
     else if (type === TCP_PROXY_TYPE_URL) terminal = { kind: 'tcp', tcp: readTcpProxy(config, `${at}.typed_config`) };
     else reject(`${at}.typed_config`, `network filter "${String(f.name ?? '')}" of type ${type || '(none)'} is not supported (http_connection_manager or tcp_proxy)`);
   });

@@ -1,7 +1,6 @@
 // The request head the router sends upstream: the client's end-to-end headers after the route's
-// rewrites, plus what Envoy adds on the way (x-forwarded-proto, x-request-id, x-forwarded-for at
-// the edge).
-import { randomUUID } from 'node:crypto';
+// rewrites, plus what Envoy adds on the way (x-forwarded-proto, x-forwarded-for at the edge; the
+// connection manager already gave the request its x-request-id).
 import type { ActiveStream } from '../http/active-stream.js';
 import type { Headers } from '../http/stream.js';
 import type { AttemptRequest } from '../upstream/attempt.js';
@@ -14,7 +13,6 @@ export function upstreamRequestHead(stream: ActiveStream, action: Fields, useRem
   const { path, authority } = rewriteRequest(action, stream.route?.route ?? {}, req.path, req.authority);
   const headers: Headers = { ...req.headers };
   headers['x-forwarded-proto'] ??= req.scheme;
-  if (headers['x-request-id'] === undefined) headers['x-request-id'] = randomUUID();
   if (useRemoteAddress) {
     const prior = headers['x-forwarded-for'];
     headers['x-forwarded-for'] = prior ? `${String(prior)}, ${stream.downstream.remoteAddress}` : stream.downstream.remoteAddress;

@@ -40,6 +40,7 @@ export class FakeStream implements HttpStream {
   readonly startTime = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
   readonly startHr = process.hrtime.bigint();
   readonly routeConfigName = 'rt';
+  readonly direction = 'outbound' as const;
   route: RouteMatchResult | undefined;
   upstream: UpstreamInfo | undefined;
   readonly responseFlags = new Set<ResponseFlag>();
