@@ -36,31 +36,50 @@ export interface RouteMatchResult {
   action: RouteAction;
 }
 
-type DomainKind = 0 | 1 | 2 | 3; // exact, suffix wildcard, prefix wildcard, `*`
+interface DomainIndex {
+  exact: Map<string, Fields>;
+  /** `*.foo.com` / `foo.*` patterns, longest first within each kind. */
+  suffixes: { suffix: string; vhost: Fields }[];
+  prefixes: { prefix: string; vhost: Fields }[];
+  any: Fields | undefined;
+}
 
-function domainMatch(domain: string, host: string): { kind: DomainKind; length: number } | undefined {
-  const d = domain.toLowerCase();
-  if (d === '*') return { kind: 3, length: 0 };
-  if (d.startsWith('*')) return host.endsWith(d.slice(1)) && host.length > d.length - 1 ? { kind: 1, length: d.length } : undefined;
-  if (d.endsWith('*')) return host.startsWith(d.slice(0, -1)) && host.length > d.length - 1 ? { kind: 2, length: d.length } : undefined;
-  return d === host ? { kind: 0, length: d.length } : undefined;
+/** Built once per route configuration object (RDS replaces the object on change). */
+const indexes = new WeakMap<Fields, DomainIndex>();
+
+function domainIndex(config: Fields): DomainIndex {
+  let index = indexes.get(config);
+  if (index) return index;
+  index = { exact: new Map(), suffixes: [], prefixes: [], any: undefined };
+  for (const vhost of (config.virtual_hosts as Fields[] | undefined) ?? []) {
+    for (const raw of (vhost.domains as string[] | undefined) ?? []) {
+      const d = raw.toLowerCase();
+      // The first virtual host to claim a domain keeps it (Envoy rejects duplicates outright).
+      if (d === '*') index.any ??= vhost;
+      else if (d.startsWith('*')) index.suffixes.push({ suffix: d.slice(1), vhost });
+      else if (d.endsWith('*')) index.prefixes.push({ prefix: d.slice(0, -1), vhost });
+      else if (!index.exact.has(d)) index.exact.set(d, vhost);
+    }
+  }
+  // Stable sort: equal lengths keep config order, as the linear scan did.
+  index.suffixes.sort((a, b) => b.suffix.length - a.suffix.length);
+  index.prefixes.sort((a, b) => b.prefix.length - a.prefix.length);
+  indexes.set(config, index);
+  return index;
 }
 
 /**
  * Envoy's order: an exact domain, then the longest suffix wildcard (`*.foo.com`), then the
- * longest prefix wildcard (`foo.*`), then `*`.
+ * longest prefix wildcard (`foo.*`), then `*`. A wildcard must match at least one character.
  */
 export function selectVirtualHost(config: Fields, authority: string): Fields | undefined {
   const host = authority.toLowerCase();
-  let best: { vhost: Fields; kind: DomainKind; length: number } | undefined;
-  for (const vhost of (config.virtual_hosts as Fields[] | undefined) ?? []) {
-    for (const domain of (vhost.domains as string[] | undefined) ?? []) {
-      const m = domainMatch(domain, host);
-      if (!m) continue;
-      if (!best || m.kind < best.kind || (m.kind === best.kind && m.length > best.length)) best = { vhost, ...m };
-    }
-  }
-  return best?.vhost;
+  const index = domainIndex(config);
+  const exact = index.exact.get(host);
+  if (exact) return exact;
+  for (const s of index.suffixes) if (host.length > s.suffix.length && host.endsWith(s.suffix)) return s.vhost;
+  for (const p of index.prefixes) if (host.length > p.prefix.length && host.startsWith(p.prefix)) return p.vhost;
+  return index.any;
 }
 
 function splitPath(path: string): { path: string; query: Record<string, string> } {
@@ -76,6 +95,9 @@ function headerValue(req: RouteRequest, name: string): string | undefined {
     case ':path': return req.path;
     case ':scheme': return req.scheme ?? 'http';
   }
+  // The proxy's request heads are lower-case already; other callers may use any case.
+  const direct = req.headers?.[name];
+  if (direct !== undefined) return typeof direct === 'string' ? direct : direct.join(',');
   for (const [k, v] of Object.entries(req.headers ?? {})) {
     if (k.toLowerCase() !== name || v === undefined) continue;
     return typeof v === 'string' ? v : v.join(',');
