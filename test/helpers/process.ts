@@ -69,14 +69,29 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
   };
 }
 
-/** A port free right now on 127.0.0.1 (for processes that must be told their port up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * Ports free right now on 127.0.0.1, for processes that must be told their ports up front.
+ * Drawn below the kernel's ephemeral range (32768+) so an outgoing connection elsewhere cannot
+ * take one before the process binds it; held together so the n are distinct.
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const held: net.Server[] = [];
+  try {
+    while (held.length < n) {
+      const port = 20_000 + Math.floor(Math.random() * 12_000);
+      const server = net.createServer();
+      const ok = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen(port, '127.0.0.1', () => resolve(true));
+      });
+      if (ok) held.push(server);
+    }
+    return held.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
 }

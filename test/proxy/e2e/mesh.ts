@@ -4,7 +4,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../../helpers/eventually.js';
-import { freePort, startIsthmus, type RunningProcess } from '../../helpers/process.js';
+import { freePorts, startIsthmus, type RunningProcess } from '../../helpers/process.js';
 
 export interface Sidecar {
   process: RunningProcess;
@@ -69,9 +69,9 @@ export class Mesh {
   }
 
   async sidecar(o: SidecarOptions): Promise<Sidecar> {
-    const adminPort = await freePort();
-    const inboundPort = o.inboundPort ?? await freePort();
-    const outboundPort = o.outboundPort ?? await freePort();
+    const [adminPort, inbound, outbound] = (await freePorts(3)) as [number, number, number];
+    const inboundPort = o.inboundPort ?? inbound;
+    const outboundPort = o.outboundPort ?? outbound;
     const args = [
       'proxy', '--xds', `127.0.0.1:${this.xdsPort}`, '--service', o.service, '--namespace', o.namespace ?? 'default',
       '--admin-port', String(adminPort), '--readiness-port', '0', '--stats-port', '0',
