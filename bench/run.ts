@@ -1,5 +1,6 @@
-// `npm run bench`: runs every benchmark (or those named on the command line), prints each
-// results table, and writes it to bench/results/<name>.md with the machine it ran on.
+// `npm run bench`: runs every benchmark (or those named on the command line, or in BENCH_ONLY,
+// e.g. BENCH_ONLY=proxy or BENCH_ONLY=proxy,control-plane), prints each results table, and
+// writes it to bench/results/<name>.md with the machine it ran on.
 // Benchmarks measure; they never decide a test's pass or fail.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,12 +8,19 @@ import { fileURLToPath } from 'node:url';
 import type { Benchmark } from './common/benchmark.js';
 import { describeMachine, machineHeader } from './common/machine.js';
 import { controlPlaneBenchmark } from './control-plane/index.js';
+import { proxyBenchmark } from './proxy/index.js';
 
-/** Sibling modules (proxy, security, mixer) join this list as they are written. */
-const BENCHMARKS: readonly Benchmark[] = [controlPlaneBenchmark];
+/** Sibling modules (security, mixer) join this list as they are written. */
+const BENCHMARKS: readonly Benchmark[] = [controlPlaneBenchmark, proxyBenchmark];
 
 // Compiled to dist/bench/run.js; the repository root is two levels up.
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Benchmark names from the command line, else from BENCH_ONLY (comma-separated); empty = all. */
+function requested(argv: string[]): string[] {
+  if (argv.length > 0) return argv;
+  return (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
 
 async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((name) => !BENCHMARKS.some((b) => b.name === name));
@@ -46,4 +54,4 @@ async function main(argv: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(requested(process.argv.slice(2)));

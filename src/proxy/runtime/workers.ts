@@ -13,7 +13,7 @@ import { Proxy, type ProxyOptions } from './proxy.js';
 import type { RunningProxy } from './running-proxy.js';
 
 type ToWorker = { type: 'snapshot'; snapshot: XdsSnapshot } | { type: 'drain'; timeoutMs: number } | { type: 'drain-listeners' } | { type: 'metrics'; id: number };
-type FromWorker = { type: 'ready' } | { type: 'listeners'; status: ListenerStatus[] } | { type: 'metrics'; id: number; text: string };
+type FromWorker = { type: 'hello' } | { type: 'ready' } | { type: 'listeners'; status: ListenerStatus[] } | { type: 'metrics'; id: number; text: string };
 
 export interface WorkerHooks {
   metrics(): Promise<string>;
@@ -51,7 +51,10 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
     const w = cluster.fork({ ISTHMUS_WORKER: '1' });
     workers.add(w);
     w.on('message', (m: FromWorker) => {
-      if (m.type === 'ready') {
+      // A worker says hello once it listens for messages: only then can a snapshot reach it.
+      if (m.type === 'hello') {
+        if (latest) send(w, { type: 'snapshot', snapshot: latest });
+      } else if (m.type === 'ready') {
         readyWorkers.add(w);
         checkReady();
       } else if (m.type === 'listeners') {
@@ -66,9 +69,6 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
         }
       }
     });
-    w.on('online', () => {
-      if (latest) send(w, { type: 'snapshot', snapshot: latest });
-    });
     w.on('exit', (code, signal) => {
       workers.delete(w);
       readyWorkers.delete(w);
@@ -80,6 +80,7 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
 
   const xds = new XdsClient({
     server,
+    mode: opts.xdsMode,
     node: opts.node,
     log,
     checkListener: checker.checkListener,
@@ -172,6 +173,7 @@ export function runWorker(opts: ProxyOptions, hooks: WorkerHooks): void {
   });
   // The primary going away takes the worker with it.
   process.on('disconnect', () => process.exit(0));
+  reply({ type: 'hello' });
 }
 
 export function isWorker(): boolean {
