@@ -7,12 +7,13 @@ import { MeshObserver, type ObservabilityOptions } from '../../proxy/observabili
 import { proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
 import { singleProxy } from '../../proxy/runtime/single.js';
 import { isWorker, primaryProxy, runWorker } from '../../proxy/runtime/workers.js';
+import { XDS_MODES, type XdsMode } from '../../proxy/xds-client/index.js';
 import { EXIT, UsageError, oneOfFlag, type Command, type Values } from '../command.js';
 
 export const proxyCommand: Command = {
   name: 'proxy',
   summary: 'Run a sidecar or gateway proxy configured over xDS by the control plane',
-  usage: 'isthmus proxy --xds HOST:PORT --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--concurrency 1] [--drain-duration 5s] [--access-log PATH|/dev/stdout] [--access-log-format text|json] [--metrics on|off] [--zipkin URL | --otlp URL] [--trace-sampling 1]',
+  usage: 'isthmus proxy --xds HOST:PORT [--xds-mode sotw|delta] --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--concurrency 1] [--drain-duration 5s] [--access-log PATH|/dev/stdout] [--access-log-format text|json] [--metrics on|off] [--zipkin URL | --otlp URL] [--trace-sampling 1]',
   examples: [
     'isthmus proxy --xds 127.0.0.1:15010 --service reviews --labels version=v1 --app-port 9080 --inbound-port 19080',
     'HTTP_PROXY=http://127.0.0.1:15001 curl http://reviews.default.svc.cluster.local:9080/',
@@ -20,6 +21,7 @@ export const proxyCommand: Command = {
   ],
   options: {
     xds: { type: 'string' },
+    'xds-mode': { type: 'string' },
     service: { type: 'string' },
     namespace: { type: 'string' },
     labels: { type: 'string' },
@@ -46,6 +48,8 @@ export const proxyCommand: Command = {
   async run(values, _pos, io) {
     const xds = values.xds as string | undefined;
     if (!xds || !/^[^:]+:\d+$/.test(xds)) throw new UsageError('--xds HOST:PORT is required (the control plane\'s xDS address, e.g. 127.0.0.1:15010)');
+    // State-of-the-world ADS, or incremental (DeltaAggregatedResources) as Envoy can speak it.
+    const xdsMode = oneOfFlag(values, 'xds-mode', XDS_MODES, 'sotw') as XdsMode;
     const service = values.service as string | undefined;
     if (!service) throw new UsageError('--service NAME is required (the workload\'s service, e.g. reviews)');
     const type = oneOfFlag(values, 'type', ['sidecar', 'gateway'], 'sidecar') as 'sidecar' | 'gateway';
@@ -74,7 +78,7 @@ export const proxyCommand: Command = {
     const primary = concurrency > 1 && !isWorker();
     // Traffic (and so observability) lives in the workers; the primary only merges their metrics.
     const observer = primary ? undefined : new MeshObserver({ node, log, ...observabilityFlags(values) });
-    const options = { xds, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}) };
+    const options = { xds, xdsMode, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}) };
     const metrics = () => observer?.metricsText() ?? Promise.resolve('');
     if (isWorker()) {
       runWorker(options, { metrics });

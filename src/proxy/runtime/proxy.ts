@@ -9,7 +9,7 @@ import { ListenerBuilder } from '../listener/build.js';
 import { ListenerManager } from '../listener/listener-manager.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import { checkCluster } from '../upstream/check-cluster.js';
-import { XdsClient, type ListenerConfig, type XdsNode, type XdsSnapshot } from '../xds-client/index.js';
+import { XdsClient, type ListenerConfig, type XdsMode, type XdsNode, type XdsSnapshot } from '../xds-client/index.js';
 
 const EMPTY_SNAPSHOT: XdsSnapshot = {
   listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map(),
@@ -22,6 +22,8 @@ export interface ProxyOptions {
    * handed in through applySnapshot (a worker fed by its primary).
    */
   xds?: string;
+  /** The xDS protocol variant (state of the world unless told). */
+  xdsMode?: XdsMode;
   node: XdsNode;
   gateway?: boolean;
   observer?: ProxyObserver;
@@ -53,6 +55,7 @@ export class Proxy {
     this.checkListener = (l) => void builder.build(l);
     this.xds = opts.xds === undefined ? undefined : new XdsClient({
       server: opts.xds,
+      mode: opts.xdsMode,
       node: opts.node,
       log: this.log,
       checkListener: this.checkListener,

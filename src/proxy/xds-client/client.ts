@@ -1,30 +1,36 @@
-// The proxy's xDS client: one state-of-the-world ADS stream to the control plane, subscribing as
-// Envoy does — every cluster (CDS wildcard), then the endpoints of its EDS clusters, every
-// listener (LDS wildcard), then the route configurations those listeners name. Each response is
-// validated whole: a good one is ACKed and published, a bad one NACKed with every reason while
-// the last good config of that type stays in force. A failed stream is retried with jittered
-// exponential backoff, and the config held keeps being served meanwhile.
+// The proxy's xDS client: one ADS stream to the control plane, state of the world or incremental
+// (`mode`), subscribing as Envoy does — every cluster (CDS wildcard), then the endpoints of its
+// EDS clusters, every listener (LDS wildcard), then the route configurations those listeners
+// name. Each response is validated whole: a good one is ACKed and published, a bad one NACKed
+// with every reason while the last good config of that type stays in force. A failed stream is
+// retried with jittered exponential backoff, and the config held keeps being served meanwhile.
+// The wire protocol lives in sotw-stream.ts and delta-stream.ts; this file holds what outlives
+// a stream and follows references from one type to the next.
 import * as grpc from '@grpc/grpc-js';
-import { adsServiceDefinition, type DiscoveryRequest, type DiscoveryResponse } from '../../control/xds/ads-service.js';
-import { structProto } from '../../control/xds/protos.js';
 import { TYPE_URL } from '../../control/xds/resource.js';
-import type { JsonValue } from '../../control/xds/struct.js';
+import type { AdsStream, AnyState, StreamHooks, XdsNode } from './ads-stream.js';
 import { Backoff, DEFAULT_BACKOFF, REAL_TIMERS, type BackoffOptions, type Timers } from './backoff.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
+import { DeltaStream } from './delta-stream.js';
 import { decodeEndpoints, type EndpointAssignment } from './endpoint.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { decodeRoute, type RouteConfig } from './route.js';
 import { decoding, type AnyResource, type Decoded } from './fields.js';
+import { SotwStream } from './sotw-stream.js';
 import { TypeState } from './type-state.js';
 
-/** google.rpc.Code INVALID_ARGUMENT, what Envoy puts in a NACK's error_detail. */
-const INVALID_ARGUMENT = 3;
+export type { XdsNode } from './ads-stream.js';
 
-export interface XdsNode {
-  id: string;
-  cluster?: string;
-  metadata?: Record<string, JsonValue>;
-  locality?: { region?: string; zone?: string; sub_zone?: string };
+/** The ADS protocol variant: state of the world (StreamAggregatedResources) or incremental (DeltaAggregatedResources). */
+export type XdsMode = 'sotw' | 'delta';
+export const XDS_MODES: readonly XdsMode[] = ['sotw', 'delta'];
+
+export class InvalidXdsModeError extends Error {
+  readonly code = 'INVALID_XDS_MODE';
+  constructor(mode: unknown) {
+    super(`xDS mode must be one of ${XDS_MODES.join(', ')}, not ${JSON.stringify(mode)}`);
+    this.name = 'InvalidXdsModeError';
+  }
 }
 
 export interface XdsSnapshot {
@@ -33,7 +39,7 @@ export interface XdsSnapshot {
   clusters: ReadonlyMap<string, ClusterConfig>;
   /** EDS assignments, by the cluster's eds service name. */
   endpoints: ReadonlyMap<string, EndpointAssignment>;
-  /** The last ACKed version of each type ('' before the first). */
+  /** The last ACKed version of each type ('' before the first); system_version_info in delta mode. */
   versions: { listeners: string; routes: string; clusters: string; endpoints: string };
 }
 
@@ -41,6 +47,8 @@ export interface XdsClientOptions {
   /** The control plane, `host:port`. */
   server: string;
   node: XdsNode;
+  /** State of the world (the default) or incremental xDS. */
+  mode?: XdsMode;
   /** Called after every accepted response, with the whole current config. */
   onUpdate?: (snapshot: XdsSnapshot) => void;
   log?: (line: string) => void;
@@ -57,27 +65,27 @@ export interface XdsClientOptions {
   checkCluster?: (cluster: ClusterConfig) => void;
 }
 
-type AnyState = TypeState<ListenerConfig> | TypeState<RouteConfig> | TypeState<ClusterConfig> | TypeState<EndpointAssignment>;
-
 export class XdsClient {
   private readonly clusters = new TypeState(TYPE_URL.CLUSTER, 'Cluster', (any: AnyResource) => this.decodeAndCheckCluster(any), true);
   private readonly endpoints = new TypeState(TYPE_URL.ENDPOINT, 'ClusterLoadAssignment', decodeEndpoints, false);
   private readonly listeners = new TypeState(TYPE_URL.LISTENER, 'Listener', (any: AnyResource) => this.decodeAndCheckListener(any), true);
   private readonly routes = new TypeState(TYPE_URL.ROUTE, 'RouteConfiguration', decodeRoute, false);
-  private readonly byType = new Map<string, AnyState>([this.clusters, this.endpoints, this.listeners, this.routes].map((s) => [s.typeUrl, s]));
+  /** Envoy's order: clusters and their endpoints before the listeners and routes that use them. */
+  private readonly states: readonly AnyState[] = [this.clusters, this.endpoints, this.listeners, this.routes];
+  private readonly mode: XdsMode;
   private readonly grpcClient: grpc.Client;
   private readonly backoff: Backoff;
   private readonly timers: Timers;
   private readonly log: (line: string) => void;
-  private call: grpc.ClientDuplexStream<DiscoveryRequest, DiscoveryResponse> | undefined;
-  /** Counts streams, so events of a stream already given up on are ignored. */
-  private streamId = 0;
-  private nodeSent = false;
+  private stream: AdsStream | undefined;
   private retryTimer: unknown;
   private closed = false;
   private current: XdsSnapshot;
 
   constructor(private readonly opts: XdsClientOptions) {
+    const mode: unknown = opts.mode ?? 'sotw';
+    if (!XDS_MODES.includes(mode as XdsMode)) throw new InvalidXdsModeError(mode);
+    this.mode = mode as XdsMode;
     const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.backoff = new Backoff(backoff);
     this.timers = opts.timers ?? REAL_TIMERS;
@@ -113,7 +121,7 @@ export class XdsClient {
 
   /** Opens the stream. The first config arrives through onUpdate. */
   start(): void {
-    if (this.closed) return;
+    if (this.closed || this.stream || this.retryTimer !== undefined) return;
     this.connect();
   }
 
@@ -126,91 +134,39 @@ export class XdsClient {
     this.closed = true;
     if (this.retryTimer !== undefined) this.timers.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.streamId++;
-    this.call?.cancel();
-    this.call = undefined;
+    this.stream?.cancel();
+    this.stream = undefined;
     this.grpcClient.close();
   }
 
   private connect(): void {
     this.retryTimer = undefined;
-    const id = ++this.streamId;
-    const method = adsServiceDefinition().StreamAggregatedResources as grpc.MethodDefinition<DiscoveryRequest, DiscoveryResponse>;
-    const call = this.grpcClient.makeBidiStreamRequest(method.path, method.requestSerialize, method.responseDeserialize);
-    this.call = call;
-    this.nodeSent = false;
-    call.on('data', (response: DiscoveryResponse) => {
-      if (id === this.streamId) this.onResponse(response);
-    });
-    const failed = (reason: string) => {
-      if (id !== this.streamId || this.closed) return;
-      this.streamId++;
-      this.call = undefined;
-      call.cancel();
-      const delay = this.backoff.next();
-      this.log(`xds-client: stream to ${this.opts.server} ended (${reason}); retrying in ${Math.round(delay)} ms, serving the last good config`);
-      this.retryTimer = this.timers.setTimeout(() => this.connect(), delay);
+    const hooks: StreamHooks = {
+      responded: () => this.backoff.reset(),
+      accepted: (state) => this.onAccepted(state),
+      failed: (reason) => {
+        if (this.closed || this.stream !== stream) return;
+        this.stream = undefined;
+        const delay = this.backoff.next();
+        this.log(`xds-client: ${this.mode} stream to ${this.opts.server} ended (${reason}); retrying in ${Math.round(delay)} ms, serving the last good config`);
+        this.retryTimer = this.timers.setTimeout(() => this.connect(), delay);
+      },
+      log: this.log,
     };
-    call.on('error', (err: grpc.ServiceError) => failed(err.details || err.message));
-    call.on('end', () => failed('closed by the server'));
-
-    // A new stream knows nothing of the old one's nonces; ask again for everything held.
-    for (const state of this.byType.values()) {
-      state.nonce = '';
-      state.requested = false;
-    }
-    this.request(this.clusters);
-    if (this.endpoints.names?.length) this.request(this.endpoints);
-    this.request(this.listeners);
-    if (this.routes.names?.length) this.request(this.routes);
+    const ctx = { client: this.grpcClient, node: this.opts.node, states: this.states, hooks };
+    // The hooks run only after the constructor returned (stream events are asynchronous).
+    const stream: AdsStream = this.mode === 'delta' ? new DeltaStream(ctx) : new SotwStream(ctx);
+    this.stream = stream;
   }
 
-  private request(state: AnyState, errorDetail?: string): void {
-    const call = this.call;
-    if (!call) return;
-    const request: DiscoveryRequest = {
-      version_info: state.version,
-      node: null,
-      resource_names: state.names ?? [],
-      type_url: state.typeUrl,
-      response_nonce: state.nonce,
-      error_detail: errorDetail === undefined ? null : { code: INVALID_ARGUMENT, message: errorDetail },
-    };
-    // Envoy sends its node on the first request of a stream only.
-    if (!this.nodeSent) {
-      const { metadata, ...rest } = this.opts.node;
-      request.node = { user_agent_name: 'isthmus-proxy', ...rest, metadata: structProto(metadata ?? {}) } as DiscoveryRequest['node'];
-      this.nodeSent = true;
-    }
-    state.requested = true;
-    call.write(request);
-  }
-
-  private onResponse(response: DiscoveryResponse): void {
-    this.backoff.reset();
-    const state = this.byType.get(response.type_url);
-    if (!state) {
-      this.log(`xds-client: ignoring a response of unrequested type ${response.type_url}`);
-      return;
-    }
-    state.nonce = response.nonce;
-    const decoded = (state as TypeState<unknown>).decodeAll(response.resources);
-    if ('errors' in decoded) {
-      const detail = decoded.errors.join('; ');
-      this.log(`xds-client: rejected ${state.label} version ${response.version_info}: ${detail}`);
-      this.request(state, detail);
-      return;
-    }
-    (state as TypeState<unknown>).apply(response.version_info, decoded.accepted);
-    this.request(state);
-    // Follow the new config's references, as Envoy does: clusters name their endpoints,
-    // listeners their route configurations.
+  /** A response was applied: follow its references, as Envoy does, then publish. */
+  private onAccepted(state: AnyState): void {
+    // Clusters name their endpoints, listeners their route configurations.
     if (state === this.clusters) {
       const names = [...this.clusters.resources.values()].flatMap((c) => (c.edsServiceName === undefined ? [] : [c.edsServiceName]));
-      if (this.endpoints.resubscribe(names) || (!this.endpoints.requested && names.length > 0)) this.request(this.endpoints);
+      this.follow(this.endpoints, names);
     } else if (state === this.listeners) {
-      const names = [...this.listeners.resources.values()].flatMap((l) => l.routeNames);
-      if (this.routes.resubscribe(names) || (!this.routes.requested && names.length > 0)) this.request(this.routes);
+      this.follow(this.routes, [...this.listeners.resources.values()].flatMap((l) => l.routeNames));
     }
     this.current = this.buildSnapshot();
     try {
@@ -218,6 +174,11 @@ export class XdsClient {
     } catch (err) {
       this.log(`xds-client: onUpdate failed: ${(err as Error).message}`);
     }
+  }
+
+  private follow(state: AnyState, names: string[]): void {
+    const change = state.resubscribe(names);
+    if (change) this.stream?.resubscribed(state, change);
   }
 
   private buildSnapshot(): XdsSnapshot {

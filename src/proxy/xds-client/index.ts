@@ -1,5 +1,5 @@
 // The proxy's xDS client and the validated config it hands the rest of the proxy.
-export { XdsClient, type XdsClientOptions, type XdsNode, type XdsSnapshot } from './client.js';
+export { InvalidXdsModeError, XDS_MODES, XdsClient, type XdsClientOptions, type XdsMode, type XdsNode, type XdsSnapshot } from './client.js';
 export { Backoff, DEFAULT_BACKOFF, InvalidBackoffError, type BackoffOptions, type Timers } from './backoff.js';
 export { decodeListener, HCM_TYPE_URL, type ListenerConfig } from './listener.js';
 export { decodeRoute, type RouteConfig } from './route.js';

@@ -2,10 +2,13 @@
 // ServiceEntry with two versions of endpoints, subsets for them, and a VirtualService.
 import { Manager } from '../../../src/control/manager.js';
 import type { PushContext } from '../../../src/control/model/index.js';
+import type { SyncStatus } from '../../../src/control/xds/connection.js';
 import type { Generator, TypeUrl } from '../../../src/control/xds/index.js';
 import { openStore, type ConfigStore } from '../../../src/store/index.js';
-import { XdsClient, type XdsClientOptions } from '../../../src/proxy/xds-client/index.js';
+import { matchRoute } from '../../../src/proxy/router/route-match.js';
+import { XdsClient, type XdsClientOptions, type XdsSnapshot } from '../../../src/proxy/xds-client/index.js';
 import { applyYaml } from '../../helpers/config.js';
+import { eventually } from '../../helpers/eventually.js';
 
 export const HOST = 'echo.default.svc.cluster.local';
 export const PORT = 8080;
@@ -24,14 +27,19 @@ spec:
   - {address: 127.0.0.1, labels: {version: v1}}
   - {address: 127.0.0.2, labels: {version: v2}}
 ---
-apiVersion: networking.istio.io/v1
+${destinationRule('v1', 'v2')}---
+${virtualService('v2')}`;
+
+/** Subsets of the service, each selecting its version label. */
+export function destinationRule(...subsets: string[]): string {
+  return `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: echo, namespace: default}
 spec:
   host: ${HOST}
-  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
----
-${virtualService('v2')}`;
+  subsets: [${subsets.map((s) => `{name: ${s}, labels: {version: ${s}}}`).join(', ')}]
+`;
+}
 
 /** Requests under /v2 go to `v2Subset`; the rest to the whole service. */
 export function virtualService(v2Subset: string, restSubset?: string): string {
@@ -69,4 +77,29 @@ export function newClient(port: number, extra: Partial<XdsClientOptions> = {}): 
   });
   client.start();
   return client;
+}
+
+/** The cluster a GET to `path` on the service is routed to by the snapshot's route config. */
+export function routedCluster(s: XdsSnapshot, path: string): string | undefined {
+  const route = s.routes.get(String(PORT));
+  if (!route) return undefined;
+  const action = matchRoute(route.raw, { authority: `${HOST}:${PORT}`, path, method: 'GET' })?.action;
+  return action?.kind === 'cluster' ? action.cluster : undefined;
+}
+
+/** Waits until the client holds a config `want` accepts, and returns it. */
+export function synced(client: XdsClient, want: (s: XdsSnapshot) => boolean): Promise<XdsSnapshot> {
+  return eventually('the client holds the expected config', () => {
+    const s = client.snapshot();
+    return want(s) ? s : undefined;
+  });
+}
+
+/** The base config in full: subset clusters, their endpoints, and the route config. */
+export const complete = (s: XdsSnapshot): boolean =>
+  s.clusters.has(cluster('v2')) && s.endpoints.has(cluster()) && s.endpoints.has(cluster('v2')) && s.routes.has(String(PORT)) && routedCluster(s, '/') !== undefined;
+
+/** The test client's per-type sync status as the manager reports it (syncz). */
+export function typesOf(manager: Manager): SyncStatus['types'] {
+  return manager.syncz().find((c) => c.id === NODE_ID)?.types ?? {};
 }
