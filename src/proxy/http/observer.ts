@@ -38,6 +38,7 @@ export interface TcpSummary {
   receivedBytes: number;
   durationMs: number;
   flag?: string;
+  upstreamTransportFailureReason?: string;
   startTime: number;
 }
 

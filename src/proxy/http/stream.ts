@@ -41,6 +41,8 @@ export interface UpstreamInfo {
   /** `host:port` of the last endpoint tried. */
   host?: string;
   attempts: number;
+  /** Why the last try's TLS handshake failed, when it did (access log). */
+  transportFailureReason?: string;
 }
 
 /**

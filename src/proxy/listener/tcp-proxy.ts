@@ -1,8 +1,12 @@
 // envoy.filters.network.tcp_proxy: a raw TCP connection to an endpoint of the named (or
 // weighted) cluster, bytes copied both ways until either side closes or the idle timeout passes.
+// A cluster with upstream TLS gets a TLS connection (origination): the client's bytes go out
+// encrypted, and the upstream counts as reached only once the handshake and verification pass.
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { pickWeightedCluster } from '../router/route-match.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
+import { transportFailureReason } from '../upstream/tls-origination.js';
 import { asFields, durationMs, list, reject, wrapped } from '../xds-client/fields.js';
 
 type Fields = Record<string, unknown>;
@@ -24,6 +28,8 @@ export interface TcpSessionSummary {
   durationMs: number;
   /** UF when the upstream could not be reached, UH with no endpoint. */
   flag?: 'UF' | 'UH' | 'NC';
+  /** Why the upstream TLS handshake failed (%UPSTREAM_TRANSPORT_FAILURE_REASON%). */
+  upstreamTransportFailureReason?: string;
 }
 
 export function readTcpProxy(config: Fields, field: string): TcpProxyConfig {
@@ -57,14 +63,30 @@ export function proxyTcp(
     socket.destroy();
     return finish({ sentBytes: 0, receivedBytes: 0, flag: 'UH' });
   }
-  const upstream = net.connect({ host: host.host, port: host.port, noDelay: true });
+  const origination = cluster.pool.tls;
+  const tlsFailure = origination?.failure;
+  if (tlsFailure !== undefined) {
+    socket.destroy();
+    return finish({ upstreamHost: host.key, sentBytes: 0, receivedBytes: 0, flag: 'UF', upstreamTransportFailureReason: tlsFailure });
+  }
+  // TCP carries no application protocol of its own: ALPN only when the cluster names one.
+  const upstream = origination
+    ? tls.connect({ ...origination.connectOptions(undefined), host: host.host, port: host.port })
+    : net.connect({ host: host.host, port: host.port, noDelay: true });
+  if (origination) upstream.setNoDelay(true);
   let connected = false;
+  let tcpConnected = false;
+  let failureReason: string | undefined;
   const connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), cluster.pool.connectTimeoutMs);
-  upstream.once('connect', () => {
+  upstream.once('connect', () => (tcpConnected = true));
+  upstream.once(origination ? 'secureConnect' : 'connect', () => {
     connected = true;
     clearTimeout(connectTimer);
     socket.pipe(upstream);
     upstream.pipe(socket);
+  });
+  if (origination) upstream.once('error', (err) => {
+    if (!connected) failureReason = transportFailureReason(err, tcpConnected);
   });
   if (config.idleTimeoutMs > 0) {
     socket.setTimeout(config.idleTimeoutMs, () => socket.destroy());
@@ -78,7 +100,11 @@ export function proxyTcp(
     socket.destroy();
     upstream.destroy();
     // Bytes received from the downstream client, and sent back to it.
-    finish({ upstreamHost: host.key, receivedBytes: socket.bytesRead, sentBytes: socket.bytesWritten, ...(connected ? {} : { flag: 'UF' as const }) });
+    finish({
+      upstreamHost: host.key, receivedBytes: socket.bytesRead, sentBytes: socket.bytesWritten,
+      ...(connected ? {} : { flag: 'UF' as const }),
+      ...(failureReason !== undefined ? { upstreamTransportFailureReason: failureReason } : {}),
+    });
   };
   socket.on('error', close);
   socket.on('close', close);

@@ -88,6 +88,7 @@ export async function forward(stream: ActiveStream, plan: ForwardPlan): Promise<
       current = result;
       if (!result.ok) {
         done();
+        if (result.transportFailureReason) stream.upstream.transportFailureReason = result.transportFailureReason;
         cluster.report(host, result.failure === 'refused-stream' ? 'reset' : result.failure);
         if (timedOut || stream.done) return;
         if (attempt < maxRetries && retry!.shouldRetry({ kind: result.failure }) && admitRetry()) {

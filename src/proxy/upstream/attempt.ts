@@ -1,12 +1,17 @@
 // One try of a request against one endpoint: the router's unit of retry. It resolves when the
 // upstream's response headers arrive, or with the kind of failure Envoy's retry_on and outlier
-// detection distinguish (connect failure, reset, refused stream, per-try timeout).
+// detection distinguish (connect failure, reset, refused stream, per-try timeout). On a TLS
+// cluster the connection counts as made once the handshake (and the server's verification) is
+// done, so a handshake or verification failure is a connect failure, with the reason why.
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
+import * as https from 'node:https';
 import type { Readable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { endToEndHeaders } from '../http/headers.js';
 import type { Headers, ResponseHead } from '../http/stream.js';
 import type { ClusterPool } from './pool.js';
+import { isTlsLayerError, transportFailureReason } from './tls-origination.js';
 
 export type AttemptFailureKind = 'connect-failure' | 'reset' | 'refused-stream' | 'timeout';
 
@@ -21,7 +26,10 @@ export interface UpstreamResponse {
   headersOnly?: boolean;
 }
 
-export type AttemptResult = { ok: true; response: UpstreamResponse } | { ok: false; failure: AttemptFailureKind; message: string };
+export type AttemptResult =
+  | { ok: true; response: UpstreamResponse }
+  /** `transportFailureReason`: why the upstream TLS handshake failed (%UPSTREAM_TRANSPORT_FAILURE_REASON%). */
+  | { ok: false; failure: AttemptFailureKind; message: string; transportFailureReason?: string };
 
 export interface AttemptRequest {
   method: string;
@@ -49,6 +57,9 @@ function sendBody(out: NodeJS.WritableStream & { end(chunk?: unknown): unknown }
 }
 
 export function sendAttempt(req: AttemptRequest, target: AttemptTarget): Promise<AttemptResult> {
+  // A TLS cluster whose certificates could not be loaded fails every try; it never falls back to plaintext.
+  const tlsFailure = target.pool.tls?.failure;
+  if (tlsFailure !== undefined) return Promise.resolve({ ok: false, failure: 'connect-failure', message: tlsFailure, transportFailureReason: tlsFailure });
   return target.protocol === 'http2' ? sendHttp2(req, target) : sendHttp1(req, target);
 }
 
@@ -63,7 +74,8 @@ function sendHttp1(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
       if (timer) clearTimeout(timer);
       resolve(result);
     };
-    const outgoing = http.request({
+    const secure = target.pool.tls !== undefined;
+    const outgoing = (secure ? https : http).request({
       agent: target.pool.agent,
       host: target.host,
       port: target.port,
@@ -72,6 +84,7 @@ function sendHttp1(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
       headers: { ...req.headers, host: req.authority },
       setHost: false,
     });
+    let tcpConnected = false;
     const fail = (failure: AttemptFailureKind, message: string) => {
       settle({ ok: false, failure, message });
       outgoing.destroy();
@@ -82,16 +95,30 @@ function sendHttp1(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
         return;
       }
       const connectTimer = setTimeout(() => fail('connect-failure', `connect timeout after ${target.pool.connectTimeoutMs} ms`), target.pool.connectTimeoutMs);
+      // TLS: connected once the handshake and the server's verification are through.
+      const tlsSocket = socket instanceof TLSSocket;
       socket.once('connect', () => {
+        tcpConnected = true;
+        if (tlsSocket) return;
         connected = true;
         clearTimeout(connectTimer);
       });
+      if (tlsSocket) {
+        socket.once('secureConnect', () => {
+          connected = true;
+          clearTimeout(connectTimer);
+        });
+      }
       socket.once('close', () => clearTimeout(connectTimer));
     });
     if (target.perTryTimeoutMs > 0) timer = setTimeout(() => fail('timeout', `per-try timeout ${target.perTryTimeoutMs} ms`), target.perTryTimeoutMs);
     outgoing.on('error', (err: NodeJS.ErrnoException) => {
       const refused = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL';
-      settle({ ok: false, failure: refused || !connected ? 'connect-failure' : 'reset', message: err.message });
+      // TLS 1.3 lets the client finish its handshake before the server has checked the client
+      // certificate, so a refusal (an alert) can arrive after "connected": still a TLS failure.
+      const reason = secure && (!connected || isTlsLayerError(err)) ? transportFailureReason(err, tcpConnected) : undefined;
+      const failure: AttemptFailureKind = refused || !connected || reason !== undefined ? 'connect-failure' : 'reset';
+      settle({ ok: false, failure, message: err.message, ...(reason !== undefined ? { transportFailureReason: reason } : {}) });
     });
     outgoing.on('response', (res) => {
       const response: UpstreamResponse = {
@@ -160,7 +187,8 @@ function sendHttp2(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
       const code = stream.rstCode;
       const connectError = session.connecting || /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH/.test(err.message) || (!wasConnected && !session.remoteSettings);
       const failure: AttemptFailureKind = code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : connectError ? 'connect-failure' : 'reset';
-      settle({ ok: false, failure, message: err.message });
+      const reason = failure === 'connect-failure' ? target.pool.sessionFailure(session) : undefined;
+      settle({ ok: false, failure, message: err.message, ...(reason !== undefined ? { transportFailureReason: reason } : {}) });
     });
     stream.on('close', () => {
       if (!settled) settle({ ok: false, failure: stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : 'reset', message: `stream closed with code ${stream.rstCode}` });

@@ -1,7 +1,8 @@
 // A cluster as the router uses it: its hosts (kept across EDS updates so in-flight counts and
 // ejections survive), the load balancer over them, outlier detection, circuit breakers, the
-// connection pool and the upstream protocol. Built from the xDS client's decoded Cluster and
-// updated in place on every change of it or its endpoints.
+// connection pool (with its upstream TLS, when the cluster has a transport socket) and the
+// upstream protocol. Built from the xDS client's decoded Cluster and updated in place on every
+// change of it or its endpoints.
 import type { ClusterConfig, EndpointAssignment } from '../xds-client/index.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { systemClock } from './clock.js';
@@ -10,6 +11,7 @@ import { createLoadBalancer, type LoadBalancer } from './lb/index.js';
 import { OutlierDetector, type OutlierOutcome } from './outlier.js';
 import { ClusterPool } from './pool.js';
 import { upstreamProtocol, type UpstreamProtocol } from './protocol.js';
+import { TlsOrigination } from './tls-origination.js';
 
 export interface PickContext {
   /** HTTP-proxy mode passthrough: where the client asked to go. */
@@ -31,10 +33,12 @@ export class UpstreamCluster {
   private outlier: OutlierDetector | undefined;
   private outlierKey = '';
   private breakerKey = '';
+  private tlsKey: string;
 
   constructor(public config: ClusterConfig, assignment: EndpointAssignment | undefined) {
     this.breaker = CircuitBreaker.fromCluster(config.raw);
-    this.pool = new ClusterPool({ maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs });
+    this.tlsKey = transportKey(config);
+    this.pool = new ClusterPool({ maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs }, TlsOrigination.fromCluster(config.raw));
     this.update(config, assignment);
   }
 
@@ -63,6 +67,12 @@ export class UpstreamCluster {
       this.outlier?.setHosts(this.hosts);
     }
     this.pool.setLimits({ maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs });
+    // New TLS settings mean new connections; unchanged ones keep the warm pool.
+    const tlsKey = transportKey(config);
+    if (tlsKey !== this.tlsKey) {
+      this.tlsKey = tlsKey;
+      this.pool.setTls(TlsOrigination.fromCluster(config.raw));
+    }
     this.pool.retainHosts(new Set(this.hosts.map((h) => h.key)));
     this.rebuild();
   }
@@ -96,6 +106,10 @@ export class UpstreamCluster {
     this.outlier?.close();
     this.pool.close();
   }
+}
+
+function transportKey(config: ClusterConfig): string {
+  return JSON.stringify([config.raw.transport_socket ?? null, config.raw.transport_socket_matches ?? null]);
 }
 
 /** Passthrough in HTTP-proxy mode: the destination is the Host the client named (port 80 default). */

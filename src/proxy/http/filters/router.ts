@@ -68,16 +68,20 @@ function route(stream: ActiveStream, clusters: ClusterManager, observer: ProxyOb
   }
   observer.onUpstreamRequest?.(stream, head.headers);
   const retry = retryPolicyOf((routeAction.retry_policy ?? match.virtualHost.retry_policy) as Fields | undefined);
-  const hash = hashPolicyOf(routeAction.hash_policy as Fields[] | undefined)?.compute({
+  const hashed = hashPolicyOf(routeAction.hash_policy as Fields[] | undefined)?.compute({
     headers: stream.request.headers,
     path: stream.request.path,
     sourceIp: stream.downstream.remoteAddress,
-  }).hash;
+  });
+  const hash = hashed?.hash;
   const timeoutMs = routeTimeoutMs(routeAction, stream);
   const responseHeaders = (headers: Record<string, string | string[]>) => {
     for (const level of levels) {
       applyHeaderValueOptions(headers, level.response_headers_to_add as Fields[] | undefined, stream, level.response_headers_to_remove as string[] | undefined);
     }
+    // A cookie hash policy with a ttl made up the cookie it hashed: the client must get it back
+    // to stick to the endpoint on its next request.
+    if (hashed && hashed.setCookies.length > 0) addSetCookies(headers, hashed.setCookies);
   };
   const mirrors = mirrorTargets(routeAction, Math.random);
   const go = (body: Buffer | Readable | undefined) => {
@@ -117,6 +121,11 @@ function hashPolicyOf(hp: Fields[] | undefined): HashPolicy | undefined {
     hashPolicies.set(hp, p);
   }
   return p;
+}
+
+function addSetCookies(headers: Record<string, string | string[]>, cookies: readonly string[]): void {
+  const existing = headers['set-cookie'];
+  headers['set-cookie'] = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), ...cookies];
 }
 
 function failed(stream: HttpStream, err: unknown): void {

@@ -1,0 +1,259 @@
+// Reading a cluster's UpstreamTlsContext (CDS time) into UpstreamTlsSettings: SNI, ALPN, the
+// client certificate and how to verify the server. Anything the proxy could not honour is
+// rejected, so the cluster is NACKed. The Envoy semantics followed are listed in
+// tls-origination.ts.
+import * as tls from 'node:tls';
+import { regexMatches } from '../router/string-matcher.js';
+import { asFields, list, reject, wrapped, type Fields } from '../xds-client/fields.js';
+import { dataSource, localSdsSecret, type SecretSource } from './sds-local.js';
+
+export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
+export const UPSTREAM_TLS_CONTEXT_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
+const RAW_BUFFER_SOCKET = 'envoy.transport_sockets.raw_buffer';
+const RAW_BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer';
+const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+export type SanType = 'DNS' | 'URI' | 'EMAIL' | 'IP_ADDRESS';
+
+/** A SubjectAltNameMatcher; `ANY` is the deprecated match_subject_alt_names (any SAN type). */
+export interface SanMatcher {
+  type: SanType | 'ANY';
+  /** An Envoy StringMatcher. */
+  matcher: Fields;
+}
+
+export type ClientCertificate =
+  | { chain: SecretSource; key: SecretSource; password?: SecretSource }
+  | { pkcs12: SecretSource; password?: SecretSource };
+
+export interface ServerValidation {
+  /** `system`: the platform's root store (system_root_certs). */
+  trustedCa: SecretSource | 'system';
+  sans: SanMatcher[];
+  /** SHA-256 of the certificate, lowercase hex without colons. */
+  hashes: string[];
+  /** SHA-256 of the SubjectPublicKeyInfo, base64. */
+  spkis: string[];
+}
+
+export interface UpstreamTlsSettings {
+  /** '' = send no SNI. */
+  sni: string;
+  alpn: string[];
+  certificate?: ClientCertificate;
+  /** Absent: the server is not verified. */
+  validation?: ServerValidation;
+  params: Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'ecdhCurve' | 'sigalgs'>;
+  /** max_session_keys: TLS sessions kept for resumption. */
+  maxSessionKeys?: number;
+}
+
+// ---- Reading the config (CDS time; a rejection NACKs the cluster) ----
+
+/**
+ * The cluster's upstream TLS, or undefined for plaintext (no transport_socket, or raw_buffer).
+ * Throws ResourceRejected for anything the proxy could not honour.
+ */
+export function readUpstreamTls(cluster: Fields): UpstreamTlsSettings | undefined {
+  if (list(cluster.transport_socket_matches).length > 0) {
+    reject('transport_socket_matches', 'is not supported; the proxy takes a single transport_socket per cluster');
+  }
+  const socket = asFields(cluster.transport_socket);
+  if (!socket) return undefined;
+  const name = typeof socket.name === 'string' ? socket.name : '';
+  const typed = asFields(socket.typed_config);
+  // protobufjs leaves an Any of a type it does not know as {type_url, value}.
+  const type = typed ? String(typed['@type'] ?? typed.type_url ?? '') : '';
+  if (type === RAW_BUFFER_TYPE || (!typed && name === RAW_BUFFER_SOCKET)) return undefined;
+  if (type !== UPSTREAM_TLS_CONTEXT_TYPE) {
+    reject('transport_socket', `${name || type || 'an unnamed socket'}${type && name ? ` (${type})` : ''} is not supported; only ${TLS_TRANSPORT_SOCKET} with an UpstreamTlsContext, or raw_buffer`);
+  }
+  const options = asFields(asFields(cluster.typed_extension_protocol_options)?.[HTTP_PROTOCOL_OPTIONS]);
+  const upstreamHttp = asFields(options?.upstream_http_protocol_options) ?? asFields(cluster.upstream_http_protocol_options);
+  // SNI (and SAN checks) from each request's Host: not built; ignoring it would send no SNI at all.
+  for (const key of ['auto_sni', 'auto_san_validation']) {
+    if (upstreamHttp?.[key] === true) reject(`upstream_http_protocol_options.${key}`, 'is not supported; set the SNI in the UpstreamTlsContext (DestinationRule tls.sni)');
+  }
+  return upstreamTlsContext(typed!, 'transport_socket.typed_config');
+}
+
+const COMMON_FIELDS = new Set([
+  'tls_params', 'tls_certificates', 'tls_certificate_sds_secret_configs', 'validation_context',
+  'validation_context_sds_secret_config', 'combined_validation_context', 'alpn_protocols',
+]);
+
+function upstreamTlsContext(ctx: Fields, field: string): UpstreamTlsSettings {
+  const common = asFields(ctx.common_tls_context) ?? {};
+  const at = `${field}.common_tls_context`;
+  for (const key of Object.keys(common)) {
+    if (!COMMON_FIELDS.has(key)) {
+      const why = key.includes('provider') ? 'certificate providers are for proxyless gRPC; the proxy reads certificates from files or SDS names' : 'is not supported';
+      reject(`${at}.${key}`, why);
+    }
+  }
+  const sni = typeof ctx.sni === 'string' ? ctx.sni : '';
+  const alpn = (Array.isArray(common.alpn_protocols) ? common.alpn_protocols : []).map(String);
+  const settings: UpstreamTlsSettings = { sni, alpn, params: tlsParams(asFields(common.tls_params), `${at}.tls_params`) };
+  const certificate = clientCertificate(common, at);
+  if (certificate) settings.certificate = certificate;
+  const validation = serverValidation(common, at);
+  if (validation) settings.validation = validation;
+  const keys = wrapped(ctx.max_session_keys);
+  if (keys !== undefined) settings.maxSessionKeys = keys;
+  return settings;
+}
+
+const TLS_VERSIONS: Record<string, tls.SecureVersion | undefined> = {
+  TLS_AUTO: undefined, TLSv1_0: 'TLSv1', TLSv1_1: 'TLSv1.1', TLSv1_2: 'TLSv1.2', TLSv1_3: 'TLSv1.3',
+};
+
+function tlsParams(p: Fields | undefined, field: string): UpstreamTlsSettings['params'] {
+  const out: UpstreamTlsSettings['params'] = {};
+  if (!p) return out;
+  const version = (key: string): tls.SecureVersion | undefined => {
+    const v = p[key];
+    if (v === undefined) return undefined;
+    if (!(String(v) in TLS_VERSIONS)) reject(`${field}.${key}`, `${String(v)} is not a TLS version`);
+    return TLS_VERSIONS[String(v)];
+  };
+  const min = version('tls_minimum_protocol_version');
+  const max = version('tls_maximum_protocol_version');
+  if (min && max && min > max) reject(`${field}.tls_maximum_protocol_version`, `${max} is below the minimum ${min}`);
+  if (min) out.minVersion = min;
+  if (max) out.maxVersion = max;
+  const joined = (key: string) => (Array.isArray(p[key]) && (p[key] as unknown[]).length > 0 ? (p[key] as unknown[]).map(String) : undefined);
+  const ciphers = joined('cipher_suites');
+  if (ciphers) {
+    // Envoy's "[A|B]" equal-preference groups are BoringSSL-only syntax.
+    if (ciphers.some((c) => /[[\]|]/.test(c))) reject(`${field}.cipher_suites`, 'equal-preference groups ([A|B]) are not supported; list the suites');
+    out.ciphers = ciphers.join(':');
+  }
+  const curves = joined('ecdh_curves');
+  if (curves) out.ecdhCurve = curves.join(':');
+  const sigalgs = joined('signature_algorithms');
+  if (sigalgs) out.sigalgs = sigalgs.join(':');
+  return out;
+}
+
+const CERTIFICATE_FIELDS = new Set(['certificate_chain', 'private_key', 'password', 'pkcs12', 'ocsp_staple', 'signed_certificate_timestamp']);
+
+function clientCertificate(common: Fields, at: string): ClientCertificate | undefined {
+  const inline = list(common.tls_certificates);
+  const sds = list(common.tls_certificate_sds_secret_configs);
+  if (inline.length + sds.length > 1) reject(`${at}.tls_certificates`, 'an upstream connection presents one client certificate; more than one is configured');
+  if (sds.length === 1) {
+    const secret = localSdsSecret(sds[0]!, `${at}.tls_certificate_sds_secret_configs[0]`, 'tls_certificate');
+    return secret.kind === 'tls_certificate' ? { chain: secret.chain, key: secret.key } : undefined;
+  }
+  if (inline.length === 0) return undefined;
+  const c = inline[0]!;
+  const field = `${at}.tls_certificates[0]`;
+  for (const key of Object.keys(c)) if (!CERTIFICATE_FIELDS.has(key)) reject(`${field}.${key}`, 'is not supported');
+  const password = c.password === undefined ? undefined : dataSource(c.password, `${field}.password`);
+  if (c.pkcs12 !== undefined) {
+    if (c.certificate_chain !== undefined || c.private_key !== undefined) reject(`${field}.pkcs12`, 'cannot be combined with certificate_chain/private_key');
+    return { pkcs12: dataSource(c.pkcs12, `${field}.pkcs12`), ...(password ? { password } : {}) };
+  }
+  return { chain: dataSource(c.certificate_chain, `${field}.certificate_chain`), key: dataSource(c.private_key, `${field}.private_key`), ...(password ? { password } : {}) };
+}
+
+const VALIDATION_FIELDS = new Set([
+  'trusted_ca', 'system_root_certs', 'match_typed_subject_alt_names', 'match_subject_alt_names', 'verify_certificate_spki',
+  'verify_certificate_hash', 'trust_chain_verification', 'allow_expired_certificate', 'only_verify_leaf_cert_crl', 'require_signed_certificate_timestamp',
+]);
+
+interface PartialValidation {
+  trustedCa?: SecretSource | 'system';
+  sans: SanMatcher[];
+  hashes: string[];
+  spkis: string[];
+}
+
+function serverValidation(common: Fields, at: string): ServerValidation | undefined {
+  const inline = asFields(common.validation_context);
+  const sdsRoot = asFields(common.validation_context_sds_secret_config);
+  const combined = asFields(common.combined_validation_context);
+  if ([inline, sdsRoot, combined].filter(Boolean).length > 1) {
+    reject(`${at}.validation_context`, 'set only one of validation_context, validation_context_sds_secret_config, combined_validation_context');
+  }
+  let v: PartialValidation | undefined;
+  if (inline) v = validationContext(inline, `${at}.validation_context`);
+  else if (sdsRoot) v = fromSds(sdsRoot, `${at}.validation_context_sds_secret_config`);
+  else if (combined) {
+    const field = `${at}.combined_validation_context`;
+    for (const key of Object.keys(combined)) {
+      if (key !== 'default_validation_context' && key !== 'validation_context_sds_secret_config') reject(`${field}.${key}`, 'is not supported');
+    }
+    const defaults = validationContext(asFields(combined.default_validation_context) ?? {}, `${field}.default_validation_context`);
+    const dynamic = asFields(combined.validation_context_sds_secret_config);
+    if (!dynamic) reject(`${field}.validation_context_sds_secret_config`, 'is missing');
+    // The secret's trusted CA over the default's, as Envoy merges the two.
+    v = { ...defaults, trustedCa: fromSds(dynamic, `${field}.validation_context_sds_secret_config`).trustedCa ?? defaults.trustedCa };
+  }
+  if (!v) return undefined;
+  if (v.trustedCa === undefined) {
+    if (v.sans.length > 0) reject(`${at}.validation_context`, 'SAN matching without a trusted CA is insecure and not allowed (as in Envoy); add trusted_ca');
+    if (v.hashes.length + v.spkis.length > 0) reject(`${at}.validation_context`, 'certificate hash/SPKI pinning without a trusted CA is not supported; add trusted_ca');
+    // An empty validation context verifies nothing, as in Envoy.
+    return undefined;
+  }
+  return { trustedCa: v.trustedCa, sans: v.sans, hashes: v.hashes, spkis: v.spkis };
+}
+
+function fromSds(config: Fields, field: string): PartialValidation {
+  const secret = localSdsSecret(config, field, 'validation_context');
+  return { ...(secret.kind === 'validation_context' ? { trustedCa: secret.trustedCa } : {}), sans: [], hashes: [], spkis: [] };
+}
+
+const SAN_TYPES = new Set<string>(['DNS', 'URI', 'EMAIL', 'IP_ADDRESS']);
+
+function validationContext(v: Fields, field: string): PartialValidation {
+  for (const key of Object.keys(v)) {
+    if (!VALIDATION_FIELDS.has(key)) {
+      const why = key === 'ca_certificate_provider_instance' ? 'certificate providers are for proxyless gRPC; use trusted_ca or an SDS name' : 'is not supported';
+      reject(`${field}.${key}`, why);
+    }
+  }
+  if (v.trust_chain_verification !== undefined && v.trust_chain_verification !== 'VERIFY_TRUST_CHAIN') {
+    reject(`${field}.trust_chain_verification`, `${String(v.trust_chain_verification)} is not supported; the chain is always verified against trusted_ca`);
+  }
+  if (v.allow_expired_certificate === true) reject(`${field}.allow_expired_certificate`, 'is not supported');
+  if (wrapped(v.require_signed_certificate_timestamp) === 1) reject(`${field}.require_signed_certificate_timestamp`, 'is not supported');
+  const out: PartialValidation = { sans: [], hashes: [], spkis: [] };
+  if (v.trusted_ca !== undefined && v.system_root_certs !== undefined) reject(`${field}.system_root_certs`, 'cannot be combined with trusted_ca');
+  if (v.trusted_ca !== undefined) out.trustedCa = dataSource(v.trusted_ca, `${field}.trusted_ca`);
+  if (v.system_root_certs !== undefined) out.trustedCa = 'system';
+  list(v.match_typed_subject_alt_names).forEach((m, i) => {
+    const at = `${field}.match_typed_subject_alt_names[${i}]`;
+    const type = String(m.san_type ?? 'SAN_TYPE_UNSPECIFIED');
+    if (!SAN_TYPES.has(type)) reject(`${at}.san_type`, `${type} is not supported (DNS, URI, EMAIL, IP_ADDRESS)`);
+    out.sans.push({ type: type as SanType, matcher: stringMatcher(m.matcher, `${at}.matcher`) });
+  });
+  list(v.match_subject_alt_names).forEach((m, i) => out.sans.push({ type: 'ANY', matcher: stringMatcher(m, `${field}.match_subject_alt_names[${i}]`) }));
+  (Array.isArray(v.verify_certificate_hash) ? v.verify_certificate_hash : []).forEach((h, i) => {
+    const hex = String(h).replace(/:/g, '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(hex)) reject(`${field}.verify_certificate_hash[${i}]`, `"${String(h)}" is not a SHA-256 hash in hex`);
+    out.hashes.push(hex);
+  });
+  (Array.isArray(v.verify_certificate_spki) ? v.verify_certificate_spki : []).forEach((s, i) => {
+    if (Buffer.from(String(s), 'base64').length !== 32) reject(`${field}.verify_certificate_spki[${i}]`, `"${String(s)}" is not a base64 SHA-256 hash`);
+    out.spkis.push(String(s));
+  });
+  return out;
+}
+
+function stringMatcher(value: unknown, field: string): Fields {
+  const m = asFields(value);
+  if (!m) return reject(field, 'is missing');
+  const kinds = ['exact', 'prefix', 'suffix', 'contains', 'safe_regex'].filter((k) => m[k] !== undefined);
+  if (kinds.length !== 1) reject(field, m.custom !== undefined ? 'custom matchers are not supported' : 'needs exactly one of exact, prefix, suffix, contains, safe_regex');
+  const re = asFields(m.safe_regex);
+  if (re) {
+    try {
+      regexMatches(String(re.regex ?? ''), '');
+    } catch (err) {
+      reject(`${field}.safe_regex.regex`, `is not a valid RE2 regex: ${(err as Error).message}`);
+    }
+  }
+  return m;
+}
