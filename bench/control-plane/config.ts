@@ -2,11 +2,12 @@
 // `bench`, plus VirtualServices and DestinationRules for the first few so subsets and weighted
 // routes exist, written the way `isthmus apply` lays files out (<dir>/<namespace>/<kind>-<name>.yaml).
 // The endpoint addresses are data only: nothing ever dials them.
-import { mkdtemp, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { clusterName } from '../../src/control/translate/names.js';
+import { writeAtomic } from '../../src/store/atomic-file.js';
 import type { Probe } from './load-protocol.js';
 
 export const NAMESPACE = 'bench';
@@ -90,12 +91,14 @@ function filePath(dir: string, kind: string, i: number): string {
   return join(dir, NAMESPACE, `${kind.toLowerCase()}-${serviceName(i)}.yaml`);
 }
 
-/** Write then rename, as editors and `isthmus apply` do, so the store never reads half a file. */
+/**
+ * Writes a changed resource the way `isthmus apply` does: the store's own atomic write (a temp
+ * file named `.<file>.<hex>.tmp`, fsync, rename). The control plane's store knows that temp-file
+ * name, so it reads just the one changed file; a temp name it does not know (an editor's, say)
+ * makes it rescan the whole directory, which is what this bench measured before it used this.
+ */
 async function writeAtomically(path: string, doc: object): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf('/'));
-  const temp = join(dir, `.bench-${process.pid}.tmp`);
-  await writeFile(temp, stringify(doc));
-  await rename(temp, path);
+  await writeAtomic(path, stringify(doc));
 }
 
 /** A fresh temp directory holding the whole mesh. */
@@ -133,7 +136,15 @@ export function endpointChange(shape: MeshShape = DEFAULT_SHAPE): ConfigChange {
   };
 }
 
-/** Shifts one VirtualService's weights from 80/20 to 30/70 (an RDS change). */
+/** The HTTP-proxy-mode listener's port the bench's clients ask for in that mode. */
+export const BENCH_HTTP_PROXY_PORT = 15001;
+
+/**
+ * Shifts one VirtualService's weights from 80/20 to 30/70 (an RDS change). Clients in HTTP-proxy
+ * mode get the changed `http_proxy` table in the same response as the per-port one and ACK them
+ * together, so the per-port table is the probe for both kinds of client (hashing the thousand-
+ * service `http_proxy` table per client would load the load process, not the control plane).
+ */
 export function routeWeightChange(shape: MeshShape = DEFAULT_SHAPE): ConfigChange {
   const i = Math.min(1, shape.routed - 1);
   const port = servicePort(i);

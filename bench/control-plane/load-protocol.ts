@@ -8,7 +8,7 @@ export type Probe =
   | { kind: 'route-weights'; route: string; domain: string; weights: Record<string, number> };
 
 export type ToLoad =
-  | { type: 'connect'; port: number; clients: number; timeoutMs: number }
+  | { type: 'connect'; port: number; clients: number; timeoutMs: number; httpProxyPort?: number }
   | { type: 'arm'; probe: Probe }
   | { type: 'await-acks'; timeoutMs: number }
   | { type: 'quiet'; quietMs: number; timeoutMs: number }

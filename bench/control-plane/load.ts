@@ -67,12 +67,12 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-async function connect(port: number, clients: number, timeoutMs: number): Promise<SyncReport> {
+async function connect(port: number, clients: number, timeoutMs: number, httpProxyPort: number | undefined): Promise<SyncReport> {
   resetCounters();
   const cpu = cpuSeconds();
   const startedAt = now();
   sidecars = [];
-  for (let i = 0; i < clients; i++) sidecars.push(new SimulatedSidecar(i, port, facts, hooks));
+  for (let i = 0; i < clients; i++) sidecars.push(new SimulatedSidecar(i, port, facts, hooks, httpProxyPort));
   for (const s of sidecars) s.start();
   const ok = await until(() => syncedAt.length + failed >= clients, timeoutMs);
   return {
@@ -101,7 +101,7 @@ async function quiet(quietMs: number, timeoutMs: number): Promise<FromLoad> {
 async function handle(message: ToLoad): Promise<void> {
   switch (message.type) {
     case 'connect':
-      send(await connect(message.port, message.clients, message.timeoutMs));
+      send(await connect(message.port, message.clients, message.timeoutMs, message.httpProxyPort));
       return;
     case 'arm':
       facts.arm(message.probe);

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import type { Window } from '../common/cpu-profile.js';
 import { cpuSeconds, memory } from '../common/proc.js';
 import { max, percentile } from '../common/stats.js';
-import { DEFAULT_SHAPE, endpointChange, routeWeightChange, writeMesh, type ConfigChange } from './config.js';
+import { BENCH_HTTP_PROXY_PORT, DEFAULT_SHAPE, endpointChange, routeWeightChange, writeMesh, type ConfigChange } from './config.js';
 import { ControlPlaneProcess, type HeapSplit } from './control-plane-process.js';
 import { now, type PerType, type SyncReport } from './load-protocol.js';
 import { LoadProcess, PhaseAbortedError } from './load-process.js';
@@ -60,6 +60,8 @@ export interface ChangeResult {
 
 export interface ScenarioResult {
   clients: number;
+  /** The clients asked for the HTTP-proxy-mode listener (PROXY_CONFIG.proxyHttpPort). */
+  httpProxyMode: boolean;
   idleRssBytes: number;
   rssAfterSyncBytes: number;
   /** From the control plane's /metrics after the initial sync. */
@@ -79,6 +81,8 @@ export interface ScenarioOptions {
   log(line: string): void;
   nodeFlags?: string[];
   changes?: ConfigChange[];
+  /** Clients send PROXY_CONFIG.proxyHttpPort, so each also gets the HTTP-proxy listener and table. */
+  httpProxyMode?: boolean;
 }
 
 function monotonicUs(): number {
@@ -103,12 +107,12 @@ function refusal(cp: ControlPlaneProcess): () => string | undefined {
   };
 }
 
-async function measureSync(cp: ControlPlaneProcess, load: LoadProcess, clients: number, notes: string[]): Promise<SyncResult> {
+async function measureSync(cp: ControlPlaneProcess, load: LoadProcess, clients: number, httpProxyPort: number | undefined, notes: string[]): Promise<SyncResult> {
   const pid = cp.pid;
   const cpu0 = cpuSeconds(pid);
   let report: SyncReport;
   try {
-    report = await load.ask({ type: 'connect', port: cp.xdsPort, clients, timeoutMs: PHASE_TIMEOUT_MS }, 'synced', PHASE_TIMEOUT_MS + ANSWER_SLACK_MS, refusal(cp));
+    report = await load.ask({ type: 'connect', port: cp.xdsPort, clients, timeoutMs: PHASE_TIMEOUT_MS, httpProxyPort }, 'synced', PHASE_TIMEOUT_MS + ANSWER_SLACK_MS, refusal(cp));
   } catch (err) {
     if (!(err instanceof PhaseAbortedError)) throw err;
     notes.push(`initial sync abandoned: ${err.reason}`);
@@ -158,6 +162,7 @@ async function measureChange(cp: ControlPlaneProcess, load: LoadProcess, dir: st
 }
 
 export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
+  const httpProxyMode = opts.httpProxyMode === true;
   const changes = opts.changes ?? [endpointChange(DEFAULT_SHAPE), routeWeightChange(DEFAULT_SHAPE)];
   const dir = await writeMesh(DEFAULT_SHAPE);
   let cp: ControlPlaneProcess | undefined;
@@ -169,13 +174,14 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     load = LoadProcess.start();
     const notes: string[] = [];
 
-    opts.log(`  ${opts.clients} clients: connecting`);
+    const label = `${opts.clients} clients${httpProxyMode ? ' (HTTP-proxy mode)' : ''}`;
+    opts.log(`  ${label}: connecting`);
     const syncFrom = monotonicUs();
-    const sync = await measureSync(cp, load, opts.clients, notes);
+    const sync = await measureSync(cp, load, opts.clients, httpProxyMode ? BENCH_HTTP_PROXY_PORT : undefined, notes);
     const syncWindow = { fromUs: syncFrom, toUs: monotonicUs() };
     const rssAfterSyncBytes = memory(pid).rss;
     const heapAfterSync = await cp.heap();
-    opts.log(`  ${opts.clients} clients: ${sync.synced} synced in ${sync.allSyncedMs.toFixed(0)} ms${sync.timedOut ? ' (TIMEOUT)' : ''}`);
+    opts.log(`  ${label}: ${sync.synced} synced in ${sync.allSyncedMs.toFixed(0)} ms${sync.timedOut ? ' (TIMEOUT)' : ''}`);
     if (cp.configErrors.length > 0) throw new Error(`the generated mesh did not load cleanly:\n${cp.configErrors.join('\n')}`);
 
     const results: ChangeResult[] = [];
@@ -195,11 +201,11 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
         }
         changeWindows.push({ fromUs, toUs: monotonicUs() });
         results.push(result);
-        opts.log(`  ${opts.clients} clients, ${change.name}: ${result.acked}/${result.expected} acked, p99 ${result.latency.p99.toFixed(0)} ms${result.timedOut ? ' (TIMEOUT)' : ''}`);
+        opts.log(`  ${label}, ${change.name}: ${result.acked}/${result.expected} acked, p99 ${result.latency.p99.toFixed(0)} ms${result.timedOut ? ' (TIMEOUT)' : ''}`);
       }
     }
     const peakRssBytes = memory(pid).peakRss;
-    return { clients: opts.clients, idleRssBytes, rssAfterSyncBytes, heapAfterSync, peakRssBytes, sync, changes: results, notes, windows: { sync: syncWindow, changes: changeWindows } };
+    return { clients: opts.clients, httpProxyMode, idleRssBytes, rssAfterSyncBytes, heapAfterSync, peakRssBytes, sync, changes: results, notes, windows: { sync: syncWindow, changes: changeWindows } };
   } finally {
     await load?.close();
     await cp?.stop();

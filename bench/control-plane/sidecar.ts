@@ -1,9 +1,12 @@
 // One simulated sidecar: an ADS state-of-the-world stream that subscribes the way Envoy does
 // (CDS wildcard; EDS for the EDS clusters CDS named; then LDS wildcard; RDS for the route tables
-// the listeners name) and ACKs every response by echoing its version_info and nonce.
+// the listeners name) and ACKs every response by echoing its version_info and nonce. Like a
+// default Istio sidecar it asks for no HTTP-proxy listener, unless given `httpProxyPort` (sent
+// as node metadata PROXY_CONFIG.proxyHttpPort).
 import * as grpc from '@grpc/grpc-js';
 import { messageType, structProto } from '../../src/control/xds/protos.js';
 import { TYPE_URL } from '../../src/control/xds/resource.js';
+import type { JsonValue } from '../../src/control/xds/struct.js';
 import type { ResponseFactsCache } from './facts.js';
 import { now } from './load-protocol.js';
 import { decodeResponse, encodeRequest, type Response } from './wire.js';
@@ -47,7 +50,7 @@ export class SimulatedSidecar {
   changeAcked = false;
   failed = false;
 
-  constructor(readonly index: number, port: number, private readonly facts: ResponseFactsCache, private readonly hooks: SidecarHooks) {
+  constructor(readonly index: number, port: number, private readonly facts: ResponseFactsCache, private readonly hooks: SidecarHooks, private readonly httpProxyPort?: number) {
     this.id = `sidecar~127.0.0.1~client-${index}.bench~bench.svc.cluster.local`;
     this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   }
@@ -91,7 +94,7 @@ export class SimulatedSidecar {
   }
 
   private send(typeUrl: string, sub: Subscription): void {
-    const node = this.nodeSent ? undefined : encodedNode(this.id);
+    const node = this.nodeSent ? undefined : encodedNode(this.id, this.httpProxyPort);
     this.nodeSent = true;
     this.call?.write(encodeRequest({ versionInfo: sub.version, node, names: sub.names, typeUrl, nonce: sub.nonce }));
   }
@@ -132,7 +135,9 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return a === b || (a.length === b.length && a.every((n, i) => n === b[i]));
 }
 
-function encodedNode(id: string): Uint8Array {
+function encodedNode(id: string, httpProxyPort: number | undefined): Uint8Array {
   const Node = messageType('envoy.config.core.v3.Node');
-  return Node.encode(Node.fromObject({ id, user_agent_name: 'isthmus-bench', metadata: structProto({ NAMESPACE: 'bench' }) })).finish();
+  const metadata: Record<string, JsonValue> = { NAMESPACE: 'bench' };
+  if (httpProxyPort !== undefined) metadata.PROXY_CONFIG = { proxyHttpPort: httpProxyPort };
+  return Node.encode(Node.fromObject({ id, user_agent_name: 'isthmus-bench', metadata: structProto(metadata) })).finish();
 }

@@ -5,7 +5,7 @@ import { Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client'
 import { resourceKey, type Resource } from '../api/index.js';
 import { ServiceRegistry } from '../registry/index.js';
 import type { ConfigStore, Subscription } from '../store/index.js';
-import { affects, buildPushContext, changeForRegistry, changeForResource, FULL_CHANGE, mergeChanges, next, type ConfigChange, type PushContext } from './model/index.js';
+import { affectsOnce, buildPushContext, changeForRegistry, changeForResource, FULL_CHANGE, mergeChanges, next, type ConfigChange, type PushContext } from './model/index.js';
 import { meshSettings } from './mesh-settings.js';
 import { cachedGenerators } from './translate/cache.js';
 import { GENERATORS } from './translate/index.js';
@@ -13,6 +13,16 @@ import { AdsServer, TYPE_URL, type Generator, type TypeUrl } from './xds/index.j
 
 /** What a change that moved only endpoints can alter in a proxy's config (Istio's EDS-only push). */
 const ENDPOINTS_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URL.ENDPOINT]);
+/**
+ * What a change only to VirtualServices can alter: route tables, and listeners (proxyless
+ * targets, gateway hosts, tcp routes). Clusters and endpoints come from services and
+ * DestinationRules, so a thousand of them are not rebuilt for a weight change.
+ */
+const ROUTING_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URL.LISTENER, TYPE_URL.ROUTE]);
+
+function onlyVirtualServices(change: ConfigChange): boolean {
+  return !change.mesh && !change.registry && change.kinds.size === 1 && change.kinds.has('VirtualService');
+}
 
 export interface ManagerOptions {
   store: ConfigStore;
@@ -82,7 +92,7 @@ export class Manager {
       if (after) m.byKey.set(key, after);
       else m.byKey.delete(key);
       let change = event.resource.kind === 'MeshConfig' ? FULL_CHANGE : changeForResource(before, after, m.push.domainSuffix);
-      let types: ReadonlySet<TypeUrl> | undefined;
+      let types: ReadonlySet<TypeUrl> | undefined = onlyVirtualServices(change) ? ROUTING_ONLY : undefined;
       if (event.resource.kind === 'ServiceEntry' || event.resource.kind === 'WorkloadEntry') {
         m.heldRegistryChange = { kinds: new Set() };
         m.heldEndpointsOnly = undefined;
@@ -125,7 +135,7 @@ export class Manager {
     const prev = this.push;
     const push = next(prev, this.inputs(), change);
     this.push = push;
-    this.ads.setSnapshot(push, (proxy) => affects(change, proxy, push), types);
+    this.ads.setSnapshot(push, affectsOnce(change, push), types);
   }
 
   private inputs() {

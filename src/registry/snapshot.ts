@@ -17,6 +17,23 @@ export interface RegistryInputs {
   domainSuffix?: string;
 }
 
+/**
+ * An entry without a workloadSelector yields the same services and endpoints until the entry
+ * itself changes, so its result is kept with the (immutable) resource object: unchanged entries
+ * then give the very same objects in the next snapshot, which lets later stages compare and
+ * cache by identity instead of by content.
+ */
+const entryResults = new WeakMap<Resource, { domainSuffix: string | undefined; result: ReturnType<typeof servicesFromEntry> }>();
+
+function entryServices(r: Resource<ServiceEntrySpec>, workloads: readonly WorkloadInstance[], domainSuffix: string | undefined): ReturnType<typeof servicesFromEntry> {
+  if (r.spec.workloadSelector) return servicesFromEntry(r, workloads, domainSuffix);
+  const hit = entryResults.get(r);
+  if (hit && hit.domainSuffix === domainSuffix) return hit.result;
+  const result = servicesFromEntry(r, workloads, domainSuffix);
+  entryResults.set(r, { domainSuffix, result });
+  return result;
+}
+
 export function buildRegistrySnapshot(inputs: RegistryInputs): RegistrySnapshot {
   const workloads: WorkloadInstance[] = [
     ...inputs.resources.filter((r) => r.kind === 'WorkloadEntry').map((r) => workloadFromEntry(r as Resource<WorkloadEntrySpec>)),
@@ -28,7 +45,7 @@ export function buildRegistrySnapshot(inputs: RegistryInputs): RegistrySnapshot 
   const selected = new Set<string>();
   const entries = inputs.resources.filter((r) => r.kind === 'ServiceEntry') as Resource<ServiceEntrySpec>[];
   for (const r of entries) {
-    const result = servicesFromEntry(r, workloads, inputs.domainSuffix);
+    const result = entryServices(r, workloads, inputs.domainSuffix);
     result.selected.forEach((k) => selected.add(k));
     for (const s of result.services) {
       const key = serviceKey(s);
@@ -58,14 +75,15 @@ export function buildRegistrySnapshot(inputs: RegistryInputs): RegistrySnapshot 
 /** Hosts whose service definition or endpoints differ between two snapshots. */
 export function changedHosts(before: RegistrySnapshot, after: RegistrySnapshot): Set<string> {
   const out = new Set<string>();
-  const describe = (snap: RegistrySnapshot) => {
-    const m = new Map<string, string>();
-    for (const s of snap.services) m.set(serviceKey(s), JSON.stringify([s, snap.endpoints.get(serviceKey(s)) ?? []]));
-    return m;
-  };
-  const a = describe(before);
-  const b = describe(after);
-  for (const [k, v] of a) if (b.get(k) !== v) out.add(k.slice(k.indexOf('/') + 1));
-  for (const k of b.keys()) if (!a.has(k)) out.add(k.slice(k.indexOf('/') + 1));
+  const index = (snap: RegistrySnapshot) => new Map(snap.services.map((s) => [serviceKey(s), { s, eps: snap.endpoints.get(serviceKey(s)) ?? [] }]));
+  const a = index(before);
+  const b = index(after);
+  const host = (k: string) => k.slice(k.indexOf('/') + 1);
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    // Unchanged entries give the same objects (see entryServices); only the rest are compared by content.
+    if (!y || (x.s !== y.s || x.eps !== y.eps) && JSON.stringify([x.s, x.eps]) !== JSON.stringify([y.s, y.eps])) out.add(host(k));
+  }
+  for (const k of b.keys()) if (!a.has(k)) out.add(host(k));
   return out;
 }

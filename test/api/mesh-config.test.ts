@@ -17,6 +17,7 @@ spec:
   rootNamespace: mesh-root
   outboundTrafficPolicy:
     mode: REGISTRY_ONLY
+  proxyHttpPort: 15080
   enableAutoMtls: false
   accessLogFile: /dev/stdout
   accessLogEncoding: JSON
@@ -61,6 +62,7 @@ test('a MeshConfig setting every field loads, and resolving keeps every value', 
   assert.deepEqual(m.trustDomainAliases, ['old.example.org']);
   assert.equal(m.rootNamespace, 'mesh-root');
   assert.equal(m.outboundTrafficPolicy.mode, 'REGISTRY_ONLY');
+  assert.equal(m.proxyHttpPort, 15080);
   assert.equal(m.enableAutoMtls, false);
   assert.equal(m.accessLogEncoding, 'JSON');
   assert.equal(m.disablePolicyChecks, false);
@@ -81,6 +83,7 @@ test('resolveMeshConfig() with nothing set gives every documented default', () =
     trustDomainAliases: [],
     rootNamespace: 'isthmus-system',
     outboundTrafficPolicy: { mode: 'ALLOW_ANY' },
+    proxyHttpPort: 0,
     enableAutoMtls: true,
     accessLogFile: '',
     accessLogEncoding: 'TEXT',
@@ -142,6 +145,9 @@ const INVALID: InvalidCase[] = [
   { name: 'trust domain with a slash', code: 'INVALID_VALUE', path: 'spec.trustDomain', yaml: `${M}  trustDomain: spiffe://cluster.local # <-\n` },
   { name: 'root namespace that is not a DNS label', code: 'INVALID_VALUE', path: 'spec.rootNamespace', yaml: `${M}  rootNamespace: Isthmus_System # <-\n` },
   { name: 'access log encoding outside the enum', code: 'INVALID_VALUE', path: 'spec.accessLogEncoding', yaml: `${M}  accessLogEncoding: YAML # <-\n` },
+  { name: 'HTTP proxy port out of range', code: 'INVALID_VALUE', path: 'spec.proxyHttpPort', yaml: `${M}  proxyHttpPort: 65536 # <-\n` },
+  { name: 'HTTP proxy port given as a string', code: 'INVALID_TYPE', path: 'spec.proxyHttpPort', yaml: `${M}  proxyHttpPort: "15001" # <-\n` },
+  { name: 'proxyHttpPort under defaultConfig, where Istio has no such field', code: 'UNKNOWN_FIELD', path: 'spec.defaultConfig.proxyHttpPort', yaml: `${M}  defaultConfig:\n    proxyHttpPort: 15001 # <-\n` },
   { name: 'enableAutoMtls given as a string', code: 'INVALID_TYPE', path: 'spec.enableAutoMtls', yaml: `${M}  enableAutoMtls: "yes" # <-\n` },
   { name: 'policy checks on without a Mixer address', code: 'INVALID_VALUE', path: 'spec.disablePolicyChecks', yaml: `${M}  disablePolicyChecks: false # <-\n` },
   { name: 'Mixer address without a port', code: 'INVALID_VALUE', path: 'spec.mixerReportServer', yaml: `${M}  mixerReportServer: mixer.local # <-\n` },

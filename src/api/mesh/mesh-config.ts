@@ -21,6 +21,8 @@ export const meshConfigSpec = obj({
   /** Config here applies to every namespace (mesh-wide PeerAuthentication, Telemetry, …). */
   rootNamespace: dns1123Label.optional(),
   outboundTrafficPolicy: obj({ mode: z.enum(OUTBOUND_TRAFFIC_MODES).optional() }).optional(),
+  /** Port of every sidecar's HTTP-proxy-mode listener on 127.0.0.1; 0 (the default) means none. */
+  proxyHttpPort: z.number().int().min(0).max(65535).optional(),
   enableAutoMtls: z.boolean().optional(),
   accessLogFile: z.string().optional(),
   accessLogEncoding: z.enum(ACCESS_LOG_ENCODINGS).optional(),

@@ -42,6 +42,8 @@ export interface ResolvedMeshConfig {
   trustDomainAliases: string[];
   rootNamespace: string;
   outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' | 'ALLOW_ANY' };
+  /** 0: sidecars have no HTTP-proxy-mode listener unless their node metadata asks for one. */
+  proxyHttpPort: number;
   enableAutoMtls: boolean;
   /** "" turns access logging off. */
   accessLogFile: string;
@@ -62,6 +64,7 @@ export const MESH_DEFAULTS = {
   trustDomain: 'cluster.local',
   rootNamespace: 'isthmus-system',
   outboundTrafficMode: 'ALLOW_ANY',
+  proxyHttpPort: 0,
   enableAutoMtls: true,
   accessLogFile: '',
   accessLogEncoding: 'TEXT',
@@ -79,6 +82,7 @@ export function resolveMeshConfig(spec: MeshConfigSpec = {}): ResolvedMeshConfig
     trustDomainAliases: [...(spec.trustDomainAliases ?? [])],
     rootNamespace: spec.rootNamespace ?? MESH_DEFAULTS.rootNamespace,
     outboundTrafficPolicy: { mode: spec.outboundTrafficPolicy?.mode ?? MESH_DEFAULTS.outboundTrafficMode },
+    proxyHttpPort: spec.proxyHttpPort ?? MESH_DEFAULTS.proxyHttpPort,
     enableAutoMtls: spec.enableAutoMtls ?? MESH_DEFAULTS.enableAutoMtls,
     accessLogFile: spec.accessLogFile ?? MESH_DEFAULTS.accessLogFile,
     accessLogEncoding: spec.accessLogEncoding ?? MESH_DEFAULTS.accessLogEncoding,

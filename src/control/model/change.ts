@@ -4,7 +4,7 @@
 import { hostMatches, resolveHost } from '../../api/hosts.js';
 import type { Resource } from '../../api/resource.js';
 import { changedHosts } from '../../registry/snapshot.js';
-import type { RegistrySnapshot } from '../../registry/types.js';
+import type { RegistrySnapshot, Service } from '../../registry/types.js';
 import type { ProxyNode } from './proxy.js';
 import { buildDestinationRuleIndex } from './destination-rule-index.js';
 import { buildGatewayIndex } from './gateway-index.js';
@@ -66,7 +66,7 @@ export function changeForRegistry(before: RegistrySnapshot, after: RegistrySnaps
   const hosts = changedHosts(before, after);
   // Services the same, endpoints moved: only endpoint assignments can differ — unless a changed
   // service resolves by DNS, whose clusters carry their endpoints inline.
-  const sameServices = before.services === after.services || servicesText(before) === servicesText(after);
+  const sameServices = sameServiceList(before.services, after.services);
   const inlineEndpoints = after.services.some((s) => s.resolution !== 'STATIC' && hosts.has(s.hostname));
   // Clusters also carry the service accounts of their endpoints (mTLS SANs), and a registered
   // sidecar's own listeners come from its endpoints' ports: if either moved, more than EDS did.
@@ -74,15 +74,13 @@ export function changeForRegistry(before: RegistrySnapshot, after: RegistrySnaps
   return { kinds: new Set(), registry: true, hosts, endpointsOnly };
 }
 
-// Each snapshot is compared twice (as `after`, then as the next change's `before`): remember.
-const servicesTexts = new WeakMap<RegistrySnapshot, string>();
-const endpointFactTexts = new WeakMap<RegistrySnapshot, string>();
-
-function servicesText(snapshot: RegistrySnapshot): string {
-  let text = servicesTexts.get(snapshot);
-  if (text === undefined) servicesTexts.set(snapshot, (text = JSON.stringify(snapshot.services)));
-  return text;
+/** Same services in the same order: by identity (unchanged entries keep their objects), else by content. */
+function sameServiceList(a: readonly Service[], b: readonly Service[]): boolean {
+  return a === b || (a.length === b.length && a.every((s, i) => s === b[i] || JSON.stringify(s) === JSON.stringify(b[i])));
 }
+
+// Each snapshot is compared twice (as `after`, then as the next change's `before`): remember.
+const endpointFactTexts = new WeakMap<RegistrySnapshot, string>();
 
 /** What translation reads from endpoints besides EDS itself, as one comparable string. */
 function endpointFacts(snapshot: RegistrySnapshot): string {
@@ -162,4 +160,30 @@ export function affects(change: ConfigChange, proxy: ProxyNode, push: PushContex
     if (change.kinds.has('VirtualService') && scope.includesAnyNamespace(h)) return true;
   }
   return false;
+}
+
+/** What `affects` reads from a proxy, as one string, kept per (immutable) ProxyNode. */
+const affectsKeys = new WeakMap<ProxyNode, string>();
+
+function affectsKey(proxy: ProxyNode): string {
+  let key = affectsKeys.get(proxy);
+  if (key === undefined) {
+    const labels = Object.entries(proxy.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    affectsKeys.set(proxy, (key = JSON.stringify([proxy.type, proxy.namespace, labels, proxy.registration?.service ?? null])));
+  }
+  return key;
+}
+
+/**
+ * `affects` for one change and snapshot, answered once per kind of proxy: a push asks it for
+ * every connected proxy, and most of them look alike to it.
+ */
+export function affectsOnce(change: ConfigChange, push: PushContext): (proxy: ProxyNode) => boolean {
+  const answers = new Map<string, boolean>();
+  return (proxy) => {
+    const key = affectsKey(proxy);
+    let answer = answers.get(key);
+    if (answer === undefined) answers.set(key, (answer = affects(change, proxy, push)));
+    return answer;
+  };
 }

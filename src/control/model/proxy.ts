@@ -30,6 +30,12 @@ export interface ProxyNode {
    * ISTHMUS_SERVICE (service name) and ISTHMUS_PORTS ({portName: number}).
    */
   registration?: { service: string; ports: Record<string, number>; address: string };
+  /**
+   * The port of the HTTP-proxy-mode listener this proxy asks for (node metadata HTTP_PROXY_PORT
+   * or PROXY_CONFIG.proxyHttpPort); 0 turns it off even when the mesh sets one. Unset: the
+   * mesh's `proxyHttpPort` decides.
+   */
+  httpProxyPort?: number;
   /** The raw node metadata, for fields not modelled here. */
   metadata: Record<string, unknown>;
 }

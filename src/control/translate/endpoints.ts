@@ -66,7 +66,23 @@ export function lbEndpoint(e: Endpoint): Record<string, unknown> {
   };
 }
 
+/**
+ * Load assignments kept with the endpoint array they were built from (the service index keeps
+ * that array while a service's endpoints are unchanged): after a change to one service, the
+ * others' answers are the same objects as before, so they are neither rebuilt nor re-encoded.
+ */
+const built = new WeakMap<readonly Endpoint[], Map<string, Record<string, unknown>>>();
+
 export function loadAssignment(clusterName: string, eps: readonly Endpoint[], opts: LoadAssignmentOptions): Record<string, unknown> {
+  let byInputs = built.get(eps);
+  if (!byInputs) built.set(eps, (byInputs = new Map()));
+  const key = JSON.stringify([clusterName, opts.kind, opts.subsetLabels ?? null, opts.locality ?? null, opts.localityLb ?? null, opts.failover]);
+  let cla = byInputs.get(key);
+  if (!cla) byInputs.set(key, (cla = buildLoadAssignment(clusterName, eps, opts)));
+  return cla;
+}
+
+function buildLoadAssignment(clusterName: string, eps: readonly Endpoint[], opts: LoadAssignmentOptions): Record<string, unknown> {
   const selected = selectEndpoints(eps, opts);
   const groups = new Map<string, Endpoint[]>();
   for (const e of selected) groups.set(e.locality, [...(groups.get(e.locality) ?? []), e]);

@@ -8,9 +8,12 @@ import { translateContext, type TranslateContext } from './context.js';
 import { gatewayRouteConfig, httpServersOnPort } from './gateway-routes.js';
 import { gatewayListeners } from './listener-gateway.js';
 import { proxylessListener, proxylessTargets } from './listener-proxyless.js';
+import { egressListener } from './listener-egress.js';
 import { httpProxyListener, inboundCluster, inboundListener, inboundPorts, outboundPortListeners } from './listener-sidecar.js';
 import { HTTP_PROXY_ROUTE, gatewayRouteName, sidecarRouteName } from './names.js';
-import { httpPorts, httpProxyRouteConfig, proxylessRouteConfig, sidecarRouteConfig } from './route-config.js';
+import { outboundPlan } from './outbound-plan.js';
+import { httpProxyRouteConfig, proxylessRouteConfig, sidecarRouteConfig } from './route-config.js';
+import { routeView, type RouteView } from './route-view.js';
 
 export interface Generator {
   generate(proxy: ProxyNode, push: PushContext, names: readonly string[] | undefined): XdsResource[];
@@ -35,9 +38,39 @@ function listeners(ctx: TranslateContext, names: readonly string[] | undefined):
     case 'router':
       return gatewayListeners(ctx).filter((l) => only(names)(l.name as string));
     case 'sidecar':
-      return [httpProxyListener(ctx), ...outboundPortListeners(ctx), ...inboundPorts(ctx).map((p) => inboundListener(ctx, p))]
-        .filter((l) => only(names)(l.name as string));
+      return sidecarListeners(ctx).filter((l) => only(names)(l.name as string));
   }
+}
+
+function sidecarListeners(ctx: TranslateContext): Fields[] {
+  const plan = outboundPlan(ctx);
+  const out: Fields[] = [];
+  if (plan.httpProxyPort !== undefined) out.push(httpProxyListener(ctx, plan.httpProxyPort));
+  for (const e of plan.egress) {
+    const l = egressListener(ctx, e);
+    if (l) out.push(l);
+  }
+  out.push(...outboundPortListeners(ctx, plan.catchAllPorts), ...inboundPorts(ctx).map((p) => inboundListener(ctx, p)));
+  return out;
+}
+
+const NOTHING: RouteView = { services: [], virtualServices: [], declaredPort: false };
+
+function sidecarRoutes(ctx: TranslateContext, names: readonly string[] | undefined): Fields[] {
+  const want = only(names);
+  const plan = outboundPlan(ctx);
+  const out: Fields[] = [];
+  let catchAll: RouteView | undefined;
+  const catchAllView = (): RouteView => (catchAll ??= ctx.scope.catchAll ? routeView(ctx, ctx.scope.catchAll) : NOTHING);
+  for (const p of plan.catchAllPorts) if (want(sidecarRouteName(p))) out.push(sidecarRouteConfig(ctx, catchAllView(), p));
+  for (const e of plan.egress) {
+    if (e.routeName === undefined || !want(e.routeName)) continue;
+    const view = routeView(ctx, e.listener);
+    out.push(e.proxyStyle ? httpProxyRouteConfig(ctx, view, e.routeName) : sidecarRouteConfig(ctx, view, e.port, e.routeName));
+  }
+  // Istio's http_proxy table is the catch-all listener's; without one it routes nothing but `*`.
+  if (plan.httpProxyPort !== undefined && want(HTTP_PROXY_ROUTE)) out.push(httpProxyRouteConfig(ctx, catchAllView()));
+  return out;
 }
 
 function routes(ctx: TranslateContext, names: readonly string[] | undefined): Fields[] {
@@ -50,12 +83,8 @@ function routes(ctx: TranslateContext, names: readonly string[] | undefined): Fi
         .filter((p) => httpServersOnPort(gateways, p).length > 0);
       return ports.filter((p) => only(names)(gatewayRouteName(p))).map((p) => gatewayRouteConfig(ctx, p));
     }
-    case 'sidecar': {
-      const want = only(names);
-      const out = httpPorts(ctx).filter((p) => want(sidecarRouteName(p))).map((p) => sidecarRouteConfig(ctx, p));
-      if (want(HTTP_PROXY_ROUTE)) out.push(httpProxyRouteConfig(ctx));
-      return out;
-    }
+    case 'sidecar':
+      return sidecarRoutes(ctx, names);
   }
 }
 

@@ -13,6 +13,8 @@ export interface HcmOptions {
   routeConfig?: Record<string, unknown>;
   /** Gateways see the real client address. */
   useRemoteAddress?: boolean;
+  /** HTTP-proxy mode: clients send absolute-form request targets (`GET http://host/path`). */
+  absoluteUrls?: boolean;
 }
 
 function filter(name: string, typeUrl: string): Record<string, unknown> {
@@ -33,6 +35,7 @@ export function httpConnectionManager(o: HcmOptions): Record<string, unknown> {
     hcm.codec_type = 'AUTO';
     hcm.upgrade_configs = [{ upgrade_type: 'websocket' }];
     if (o.useRemoteAddress) hcm.use_remote_address = { value: true };
+    if (o.absoluteUrls) hcm.http_protocol_options = { allow_absolute_url: { value: true } };
   }
   return any(EXT.HCM, hcm);
 }

@@ -1,33 +1,35 @@
-// Sidecar listeners.
-//  - `127.0.0.1_15001`: the HTTP-proxy-mode listener, bound for real. Apps set HTTP_PROXY to it
-//    and the proxy routes by Host with the `http_proxy` table.
-//  - `0.0.0.0_<port>`: one per outbound HTTP port, with `bind_to_port: false` — they describe
-//    where captured traffic for that port goes (table `"<port>"`), for transparent capture later.
+// Sidecar listeners (which ones exist is outbound-plan.ts's decision).
+//  - `127.0.0.1_<proxyHttpPort>`: the HTTP-proxy-mode listener, bound for real, only when the
+//    proxy or the mesh sets proxyHttpPort. Apps set HTTP_PROXY to it and the proxy routes by
+//    Host with the `http_proxy` table.
+//  - `0.0.0.0_<port>`: one per HTTP port of the catch-all egress listener, with
+//    `bind_to_port: false` — they describe where captured traffic for that port goes (table
+//    `"<port>"`), for transparent capture later.
+//  - `<bind>_<port>` for Sidecar egress listeners with a port: listener-egress.ts.
 //  - `inbound_<address>_<port>`: the workload's own registered ports, bound on its address and
 //    forwarded to the application on loopback through `inbound|<port>||<host>`.
 import { isHttpLike } from '../../registry/protocol.js';
 import type { Endpoint, PortProtocol, Service } from '../../registry/types.js';
 import type { TranslateContext } from './context.js';
 import { httpFilterChain } from './hcm.js';
-import { HTTP_PROXY_PORT, HTTP_PROXY_ROUTE, clusterName, sidecarRouteName } from './names.js';
+import { HTTP_PROXY_ROUTE, OUTBOUND_BIND, clusterName, outboundListenerName, sidecarRouteName } from './names.js';
 import { any, bool, socketAddress, u32 } from './proto.js';
-import { httpPorts } from './route-config.js';
 import { EXT, FILTER } from './type-urls.js';
 
 type Fields = Record<string, unknown>;
 
-export function httpProxyListener(ctx: TranslateContext): Fields {
+export function httpProxyListener(ctx: TranslateContext, port: number): Fields {
   return {
-    name: `127.0.0.1_${HTTP_PROXY_PORT}`,
-    address: socketAddress('127.0.0.1', HTTP_PROXY_PORT),
+    name: outboundListenerName(OUTBOUND_BIND, port),
+    address: socketAddress(OUTBOUND_BIND, port),
     traffic_direction: 'OUTBOUND',
-    filter_chains: [httpFilterChain({ kind: ctx.kind, statPrefix: 'outbound_http_proxy', rds: HTTP_PROXY_ROUTE })],
+    filter_chains: [httpFilterChain({ kind: ctx.kind, statPrefix: 'outbound_http_proxy', rds: HTTP_PROXY_ROUTE, absoluteUrls: true })],
   };
 }
 
-export function outboundPortListeners(ctx: TranslateContext): Fields[] {
-  return httpPorts(ctx).map((port) => ({
-    name: `0.0.0.0_${port}`,
+export function outboundPortListeners(ctx: TranslateContext, ports: readonly number[]): Fields[] {
+  return ports.map((port) => ({
+    name: outboundListenerName('0.0.0.0', port),
     address: socketAddress('0.0.0.0', port),
     bind_to_port: bool(false),
     traffic_direction: 'OUTBOUND',

@@ -16,8 +16,11 @@ export interface MatchSite {
   proxyNamespace: string;
 }
 
+/** The conditions about the client that HTTP and TCP matches share. */
+export type ClientConditions = Pick<HTTPMatchRequest, 'port' | 'sourceLabels' | 'sourceNamespace' | 'gateways'>;
+
 /** Whether a match applies to this site at all (Istio drops routes whose client conditions fail). */
-export function matchAppliesTo(m: HTTPMatchRequest, site: MatchSite, vsGateways: readonly string[], resolveGateway: (g: string) => string): boolean {
+export function matchAppliesTo(m: ClientConditions, site: MatchSite, vsGateways: readonly string[], resolveGateway: (g: string) => string): boolean {
   if (m.port !== undefined && site.port !== undefined && m.port !== site.port) return false;
   if (m.sourceLabels && !labelsMatch(m.sourceLabels, site.proxyLabels)) return false;
   if (m.sourceNamespace && m.sourceNamespace !== site.proxyNamespace) return false;

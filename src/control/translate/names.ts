@@ -31,7 +31,17 @@ export function sidecarRouteName(port: number): string {
 
 /** The route table of the sidecar's HTTP-proxy-mode listener. */
 export const HTTP_PROXY_ROUTE = 'http_proxy';
-export const HTTP_PROXY_PORT = 15001;
+
+/**
+ * Where bound outbound listeners listen when nothing else is said: loopback, because without
+ * iptables capture the app reaches them by address, and nothing outside the host should.
+ */
+export const OUTBOUND_BIND = '127.0.0.1';
+
+/** Outbound listeners are named `<address>_<port>`, as Istio's (`127.0.0.1_15001`, `0.0.0.0_9080`). */
+export function outboundListenerName(address: string, port: number): string {
+  return `${address}_${port}`;
+}
 
 /** Gateway route tables: `http.8080`. */
 export function gatewayRouteName(port: number): string {

@@ -1,6 +1,6 @@
 // RouteConfigurations for the three client kinds: a sidecar's per-port tables (`"9080"`) and its
-// HTTP-proxy table, a proxyless client's per-target table (`host:port`), and a gateway's
-// per-port table (`http.80`).
+// HTTP-proxy table, each drawn from one egress listener's view; a proxyless client's per-target
+// table (`host:port`); and a gateway's per-port table (`http.80`).
 import { hostMatches, resolveHost } from '../../api/hosts.js';
 import { isHttpLike } from '../../registry/protocol.js';
 import type { Service } from '../../registry/types.js';
@@ -11,6 +11,7 @@ import { DomainSet, serviceDomains } from './domains.js';
 import { HTTP_PROXY_ROUTE, sidecarRouteName } from './names.js';
 import { bool } from './proto.js';
 import { defaultRoute, routesForVirtualService, type RouteSite } from './route.js';
+import { virtualServiceFor, type RouteView } from './route-view.js';
 
 type Fields = Record<string, unknown>;
 
@@ -18,23 +19,28 @@ function site(ctx: TranslateContext, gateway: string, port: number | undefined):
   return { gateway, port, proxyLabels: ctx.proxy.labels, proxyNamespace: ctx.proxy.namespace };
 }
 
-function serviceRoutes(ctx: TranslateContext, s: Service, port: number): Fields[] {
-  const vs = ctx.push.virtualServiceForHost(ctx.proxy, s.hostname);
+function serviceRoutes(ctx: TranslateContext, view: RouteView, s: Service, port: number): Fields[] {
+  const vs = virtualServiceFor(view, s.hostname);
   return vs ? routesForVirtualService(ctx, vs, site(ctx, MESH_GATEWAY, port)) : [defaultRoute(ctx, s.hostname, port)];
 }
 
-/** HTTP-like ports of the services the proxy can reach. */
-export function httpPorts(ctx: TranslateContext): number[] {
+/** HTTP-like ports of the given services (the catch-all listener's ports). */
+export function httpPorts(services: readonly Service[]): number[] {
   const ports = new Set<number>();
-  for (const s of ctx.services) for (const p of s.ports) if (isHttpLike(p.protocol)) ports.add(p.port);
+  for (const s of services) for (const p of s.ports) if (isHttpLike(p.protocol)) ports.add(p.port);
   return [...ports].sort((a, b) => a - b);
 }
 
-/** VirtualService hosts that no reachable service defines, but whose routes go to `port`. */
-function virtualHostsWithoutService(ctx: TranslateContext, port: number, domains: DomainSet, portless: boolean): Fields[] {
+/** Whether the service belongs in the view's table for `port`. */
+function servesPort(view: RouteView, s: Service, port: number): boolean {
+  return s.ports.some((p) => p.port === port && (view.declaredPort || isHttpLike(p.protocol)));
+}
+
+/** VirtualService hosts that no service in the view defines, but whose routes go to `port`. */
+function virtualHostsWithoutService(ctx: TranslateContext, view: RouteView, port: number, domains: DomainSet, portless: boolean): Fields[] {
   const out: Fields[] = [];
-  for (const vs of ctx.push.virtualServicesFor(ctx.proxy)) {
-    const hosts = vs.hosts.filter((h) => !ctx.services.some((s) => s.hostname === h || hostMatches(h, s.hostname)));
+  for (const vs of view.virtualServices) {
+    const hosts = vs.hosts.filter((h) => !view.services.some((s) => s.hostname === h || hostMatches(h, s.hostname)));
     if (hosts.length === 0 || !routesToPort(ctx, vs, port)) continue;
     const claimed = domains.claim(hosts.flatMap((h) => (portless ? [h, `${h}:${port}`] : [`${h}:${port}`])));
     const routes = routesForVirtualService(ctx, vs, site(ctx, MESH_GATEWAY, port));
@@ -57,36 +63,38 @@ function fallbackVirtualHost(ctx: TranslateContext, domains: DomainSet): Fields[
   return [{ name: 'block_all', domains: claimed, routes: [{ name: 'block_all', match: { prefix: '/' }, direct_response: { status: 502 } }] }];
 }
 
-export function sidecarRouteConfig(ctx: TranslateContext, port: number): Fields {
+/** A per-port table (`"9080"`): what a listener for `port` routes, by Host with or without the port. */
+export function sidecarRouteConfig(ctx: TranslateContext, view: RouteView, port: number, name: string = sidecarRouteName(port)): Fields {
   const domains = new DomainSet();
   const vhosts: Fields[] = [];
-  for (const s of ctx.services) {
-    if (!s.ports.some((p) => p.port === port && isHttpLike(p.protocol))) continue;
+  for (const s of view.services) {
+    if (!servesPort(view, s, port)) continue;
     const claimed = domains.claim(serviceDomains(s, port, ctx.proxy.namespace, ctx.push.domainSuffix, { portless: true }));
-    if (claimed.length) vhosts.push({ name: `${s.hostname}:${port}`, domains: claimed, routes: serviceRoutes(ctx, s, port) });
+    if (claimed.length) vhosts.push({ name: `${s.hostname}:${port}`, domains: claimed, routes: serviceRoutes(ctx, view, s, port) });
   }
-  vhosts.push(...virtualHostsWithoutService(ctx, port, domains, true));
+  vhosts.push(...virtualHostsWithoutService(ctx, view, port, domains, true));
   vhosts.push(...fallbackVirtualHost(ctx, domains));
-  return { name: sidecarRouteName(port), virtual_hosts: vhosts, validate_clusters: bool(false) };
+  return { name, virtual_hosts: vhosts, validate_clusters: bool(false) };
 }
 
 /**
- * The HTTP-proxy-mode table: the app sends every request to the proxy, which routes by Host.
- * Clients put the port in Host unless it is 80, so only port-80 services get portless domains.
+ * An HTTP-proxy-mode table: the app sends every request to the proxy, which routes by Host over
+ * every port at once. Clients put the port in Host unless it is 80, so only port-80 services get
+ * portless domains.
  */
-export function httpProxyRouteConfig(ctx: TranslateContext): Fields {
+export function httpProxyRouteConfig(ctx: TranslateContext, view: RouteView, name: string = HTTP_PROXY_ROUTE): Fields {
   const domains = new DomainSet();
   const vhosts: Fields[] = [];
-  for (const port of httpPorts(ctx)) {
-    for (const s of ctx.services) {
+  for (const port of httpPorts(view.services)) {
+    for (const s of view.services) {
       if (!s.ports.some((p) => p.port === port && isHttpLike(p.protocol))) continue;
       const claimed = domains.claim(serviceDomains(s, port, ctx.proxy.namespace, ctx.push.domainSuffix, { portless: port === 80 }));
-      if (claimed.length) vhosts.push({ name: `${s.hostname}:${port}`, domains: claimed, routes: serviceRoutes(ctx, s, port) });
+      if (claimed.length) vhosts.push({ name: `${s.hostname}:${port}`, domains: claimed, routes: serviceRoutes(ctx, view, s, port) });
     }
-    vhosts.push(...virtualHostsWithoutService(ctx, port, domains, port === 80));
+    vhosts.push(...virtualHostsWithoutService(ctx, view, port, domains, port === 80));
   }
   vhosts.push(...fallbackVirtualHost(ctx, domains));
-  return { name: HTTP_PROXY_ROUTE, virtual_hosts: vhosts, validate_clusters: bool(false) };
+  return { name, virtual_hosts: vhosts, validate_clusters: bool(false) };
 }
 
 /** A proxyless target `host:port` (short host resolved in the proxy's namespace). */

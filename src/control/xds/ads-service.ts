@@ -7,6 +7,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
 import type { AnyProto } from './protos.js';
 import { messageType } from './protos.js';
+import { sharedNames, splitResourceNames } from './request-names.js';
 import { splicingSerializer } from './response-codec.js';
 
 const SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
@@ -28,7 +29,8 @@ export interface StatusProto {
 export interface DiscoveryRequest {
   version_info: string;
   node: NodeProto | null;
-  resource_names: string[];
+  /** Frozen, and the same array for every request with the same list (request-names.ts). */
+  resource_names: readonly string[];
   type_url: string;
   response_nonce: string;
   error_detail: StatusProto | null;
@@ -72,9 +74,18 @@ const DECODE_OPTIONS: protobuf.IConversionOptions = { longs: String, enums: Stri
 function codec<Req, Res extends Record<string, unknown>>(requestName: string, responseName: string, resourceKey: (item: Record<string, unknown>) => object) {
   const request = messageType(`envoy.service.discovery.v3.${requestName}`);
   const response = messageType(`envoy.service.discovery.v3.${responseName}`);
+  const decode = (bytes: Uint8Array): Record<string, unknown> => request.toObject(request.decode(bytes), DECODE_OPTIONS);
+  // SotW requests repeat their subscription in every ACK: equal name lists decode once, shared.
+  const sotw = requestName === 'DiscoveryRequest';
   return {
     requestSerialize: (value: Req): Buffer => Buffer.from(request.encode(request.fromObject(value as object)).finish()),
-    requestDeserialize: (bytes: Buffer): Req => request.toObject(request.decode(bytes), DECODE_OPTIONS) as Req,
+    requestDeserialize: (bytes: Buffer): Req => {
+      const split = sotw ? splitResourceNames(bytes) : undefined;
+      if (!split) return decode(bytes) as Req;
+      const out = decode(split.rest);
+      out.resource_names = sharedNames(split.names, (block) => decode(block).resource_names as string[]);
+      return out as Req;
+    },
     // The response is already in wire shape (Anys hold bytes); each resource's field bytes are
     // encoded once and shared by every stream that sends it.
     responseSerialize: splicingSerializer<Res>(response, 'resources', resourceKey),

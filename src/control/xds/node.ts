@@ -42,7 +42,36 @@ export function parseNode(node: NodeProto | null | undefined): ProxyNode {
   if (locality) proxy.locality = locality;
   const service = optionalString(metadata, 'ISTHMUS_SERVICE');
   if (service) proxy.registration = { service, ports: ports(metadata.ISTHMUS_PORTS), address: ips[0] ?? idIp };
+  const httpProxyPort = httpProxyPortOf(metadata);
+  if (httpProxyPort !== undefined) proxy.httpProxyPort = httpProxyPort;
   return proxy;
+}
+
+/**
+ * The HTTP-proxy-mode port this proxy asks for: Istio's per-sidecar HTTP_PROXY_PORT (a string,
+ * set from ISTIO_META_HTTP_PROXY_PORT), or PROXY_CONFIG.proxyHttpPort (the ProxyConfig the agent
+ * sends). A number or a numeric string; "" is unset; 0 turns the listener off.
+ */
+function httpProxyPortOf(metadata: Record<string, JsonValue>): number | undefined {
+  const direct = portValue('metadata.HTTP_PROXY_PORT', metadata.HTTP_PROXY_PORT);
+  const config = metadata.PROXY_CONFIG;
+  if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) {
+    throw new InvalidNodeError('metadata.PROXY_CONFIG', `expected the proxy's ProxyConfig as a map of fields, got ${JSON.stringify(config)}`);
+  }
+  const fromConfig = config ? portValue('metadata.PROXY_CONFIG.proxyHttpPort', config.proxyHttpPort) : undefined;
+  if (direct !== undefined && fromConfig !== undefined && direct !== fromConfig) {
+    throw new InvalidNodeError('metadata.HTTP_PROXY_PORT', `${direct} disagrees with PROXY_CONFIG.proxyHttpPort ${fromConfig}; set one of them`);
+  }
+  return direct ?? fromConfig;
+}
+
+function portValue(field: string, value: JsonValue | undefined): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > 65535) {
+    throw new InvalidNodeError(field, `${JSON.stringify(value)} is not a port (write a number from 1 to 65535, e.g. 15001, or 0 for no HTTP-proxy listener)`);
+  }
+  return number;
 }
 
 function optionalString(metadata: Record<string, JsonValue>, key: string): string | undefined {

@@ -51,6 +51,8 @@ export class TypeWatch {
   lastNack: NackRecord | null = null;
   private readonly inFlight = new Map<string, string>();
   private namesList: readonly string[] | undefined;
+  /** The last SotW request's list, to skip re-reading a repeated one. */
+  private lastRequested: readonly string[] | undefined;
   /** The resolved resource set the client was last brought up to date with (identity check). */
   heldSet: unknown;
   /** Fingerprint of that set (SotW Listener/Cluster): equal fingerprints mean nothing to send. */
@@ -76,6 +78,9 @@ export class TypeWatch {
 
   /** SotW: each request carries the whole subscription. Returns whether it changed. */
   setSotwNames(requested: readonly string[]): boolean {
+    // Most requests are ACKs repeating the last list; equal lists arrive as the same array.
+    if (requested === this.lastRequested) return false;
+    this.lastRequested = requested;
     const explicit = requested.filter((name) => name !== '*');
     let wildcard = false;
     if (this.wildcardAllowed) {
@@ -96,7 +101,9 @@ export class TypeWatch {
     if (!changed) return false;
     this.names.clear();
     for (const name of wanted) this.names.add(intern(name));
-    this.namesList = undefined;
+    // A shared request list that is exactly the subscription can serve as its list, so that
+    // streams subscribing alike share one array (and the caches keyed by it).
+    this.namesList = Object.isFrozen(requested) && explicit.length === requested.length && wanted.size === requested.length ? requested : undefined;
     this.owed = true;
     return true;
   }

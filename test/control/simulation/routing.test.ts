@@ -43,6 +43,19 @@ interface Case {
 }
 
 const sidecar = proxy('sidecar', 'default', { app: 'productpage' });
+const httpProxyMode = proxy('sidecar', 'default', { app: 'productpage' }, { httpProxyPort: 15001 });
+
+/** The default namespace's Sidecar with these egress listeners (YAML flow maps). */
+function egressSidecar(...listeners: string[]): string {
+  return `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+${listeners.map((l) => `    - ${l}`).join('\n')}
+---
+`;
+}
 const other = proxy('sidecar', 'other', { app: 'x' });
 const grpcClient = proxy('proxyless', 'default');
 const ingress = proxy('router', 'istio-system', { istio: 'ingressgateway' });
@@ -260,8 +273,35 @@ spec:
     name: 'proxyless: FQDN target, default route',
     config: BASE, proxy: grpcClient, table: `${R}:9080`, req: { authority: `${R}:9080` }, expect: c(9080, ''),
   },
-  { name: 'HTTP proxy mode: Host with port', config: BASE, table: 'http_proxy', req: { authority: 'reviews:9080' }, expect: c(9080, '') },
-  { name: 'HTTP proxy mode: port-80 service without port', config: BASE, table: 'http_proxy', req: { authority: 'web' }, expect: c(80, '', 'web.default.svc.cluster.local') },
+  { name: 'HTTP proxy mode: Host with port', config: BASE, proxy: httpProxyMode, table: 'http_proxy', req: { authority: 'reviews:9080' }, expect: c(9080, '') },
+  { name: 'HTTP proxy mode: port-80 service without port', config: BASE, proxy: httpProxyMode, table: 'http_proxy', req: { authority: 'web' }, expect: c(80, '', 'web.default.svc.cluster.local') },
+  { name: 'HTTP proxy mode from the mesh\'s proxyHttpPort', config: BASE, table: 'http_proxy', options: { mesh: { proxyHttpPort: 15001 } }, req: { authority: 'reviews:9080' }, expect: c(9080, '') },
+  { name: 'no http_proxy table unless the proxy or the mesh sets proxyHttpPort', config: BASE, table: 'http_proxy', req: { authority: 'reviews:9080' }, expect: { noRouteTable: true } },
+  {
+    name: 'a proxy\'s proxyHttpPort 0 turns off the mesh\'s HTTP proxy mode',
+    config: BASE, proxy: proxy('sidecar', 'default', { app: 'productpage' }, { httpProxyPort: 0 }), table: 'http_proxy', options: { mesh: { proxyHttpPort: 15001 } },
+    req: { authority: 'reviews:9080' }, expect: { noRouteTable: true },
+  },
+  {
+    name: 'Sidecar egress listener with a port: its own table, scoped to its hosts',
+    config: BASE + egressSidecar("{port: {number: 9080, protocol: HTTP, name: http}, hosts: ['prod/*']}"), table: '9080',
+    req: { authority: 'ratings.prod:9080' }, expect: c(9080, '', 'ratings.prod.svc.cluster.local'),
+  },
+  {
+    name: 'Sidecar egress listener with a port: hosts outside it fall to the catch-all route',
+    config: BASE + egressSidecar("{port: {number: 9080, protocol: HTTP, name: http}, hosts: ['prod/*']}"), table: '9080',
+    req: { authority: 'reviews:9080' }, expect: { cluster: 'PassthroughCluster' },
+  },
+  {
+    name: 'egress listener sharing its port with the catch-all: table <bind>_<port> holds only its hosts',
+    config: BASE + egressSidecar("{port: {number: 9080, protocol: HTTP, name: http}, hosts: ['prod/*']}", "{hosts: ['./*']}"), table: '127.0.0.1_9080',
+    req: { authority: 'ratings.prod:9080' }, expect: c(9080, '', 'ratings.prod.svc.cluster.local'),
+  },
+  {
+    name: 'egress listener sharing its port with the catch-all: the catch-all table "9080" keeps the catch-all hosts',
+    config: BASE + egressSidecar("{port: {number: 9080, protocol: HTTP, name: http}, hosts: ['prod/*']}", "{hosts: ['./*']}"), table: '9080',
+    req: { authority: 'ratings.prod:9080' }, expect: { cluster: 'PassthroughCluster' },
+  },
   {
     name: 'wildcard VirtualService host covers a ServiceEntry host',
     config: `${BASE}apiVersion: networking.istio.io/v1

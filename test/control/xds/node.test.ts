@@ -69,6 +69,19 @@ describe('parseNode', () => {
     assert.deepEqual(map.registration?.ports, { http: 9080 });
   });
 
+  it('reads the HTTP-proxy port from HTTP_PROXY_PORT or PROXY_CONFIG.proxyHttpPort, as a number or numeric string', () => {
+    const port = (metadata: Record<string, unknown>) => parseNode({ id: ID, metadata: struct(metadata) }).httpProxyPort;
+    assert.equal(port({}), undefined);
+    assert.equal(port({ HTTP_PROXY_PORT: '15001' }), 15001, 'Istio sends a string');
+    assert.equal(port({ HTTP_PROXY_PORT: 15001 }), 15001);
+    assert.equal(port({ HTTP_PROXY_PORT: '' }), undefined, 'empty is unset');
+    assert.equal(port({ PROXY_CONFIG: { proxyHttpPort: 15080, concurrency: 2 } }), 15080);
+    assert.equal(port({ PROXY_CONFIG: { proxyHttpPort: '15080' } }), 15080);
+    assert.equal(port({ PROXY_CONFIG: { concurrency: 2 } }), undefined, 'a ProxyConfig without it');
+    assert.equal(port({ PROXY_CONFIG: { proxyHttpPort: 0 } }), 0, '0 turns it off');
+    assert.equal(port({ HTTP_PROXY_PORT: '15001', PROXY_CONFIG: { proxyHttpPort: 15001 } }), 15001, 'both, agreeing');
+  });
+
   it('rejects ids and metadata that cannot identify a proxy, naming the field', () => {
     const cases: [unknown, string, RegExp][] = [
       [null, 'id', /missing/],
@@ -80,6 +93,13 @@ describe('parseNode', () => {
       [{ id: ID, metadata: struct({ INSTANCE_IPS: '10.0.0.1,nope' }) }, 'metadata.INSTANCE_IPS', /"nope" is not an IP/],
       [{ id: ID, metadata: struct({ ISTHMUS_SERVICE: 's', ISTHMUS_PORTS: 'http:99999' }) }, 'metadata.ISTHMUS_PORTS', /not a port/],
       [{ id: ID, metadata: struct({ NAMESPACE: 3 }) }, 'metadata.NAMESPACE', /expected a string/],
+      [{ id: ID, metadata: struct({ HTTP_PROXY_PORT: 'http' }) }, 'metadata.HTTP_PROXY_PORT', /"http" is not a port/],
+      [{ id: ID, metadata: struct({ HTTP_PROXY_PORT: 70000 }) }, 'metadata.HTTP_PROXY_PORT', /70000 is not a port/],
+      [{ id: ID, metadata: struct({ PROXY_CONFIG: { proxyHttpPort: -1 } }) }, 'metadata.PROXY_CONFIG.proxyHttpPort', /-1 is not a port/],
+      [{ id: ID, metadata: struct({ PROXY_CONFIG: { proxyHttpPort: 15001.5 } }) }, 'metadata.PROXY_CONFIG.proxyHttpPort', /15001.5 is not a port/],
+      [{ id: ID, metadata: struct({ PROXY_CONFIG: { proxyHttpPort: true } }) }, 'metadata.PROXY_CONFIG.proxyHttpPort', /true is not a port/],
+      [{ id: ID, metadata: struct({ PROXY_CONFIG: 'proxyHttpPort: 15001' }) }, 'metadata.PROXY_CONFIG', /map of fields/],
+      [{ id: ID, metadata: struct({ HTTP_PROXY_PORT: '15001', PROXY_CONFIG: { proxyHttpPort: 15002 } }) }, 'metadata.HTTP_PROXY_PORT', /15001 disagrees with PROXY_CONFIG.proxyHttpPort 15002/],
     ];
     for (const [input, field, message] of cases) {
       assert.throws(
