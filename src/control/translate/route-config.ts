@@ -21,7 +21,7 @@ function site(ctx: TranslateContext, gateway: string, port: number | undefined):
 
 function serviceRoutes(ctx: TranslateContext, view: RouteView, s: Service, port: number): Fields[] {
   const vs = virtualServiceFor(view, s.hostname);
-  return vs ? routesForVirtualService(ctx, vs, site(ctx, MESH_GATEWAY, port)) : [defaultRoute(ctx, s.hostname, port)];
+  return vs ? routesForVirtualService(ctx, vs, site(ctx, MESH_GATEWAY, port)) : [defaultRoute(ctx, s.hostname, port, s.namespace)];
 }
 
 /** HTTP-like ports of the given services (the catch-all listener's ports). */
@@ -116,7 +116,7 @@ export function proxylessRouteConfig(ctx: TranslateContext, target: ProxylessTar
   const service = ctx.push.serviceFor(ctx.proxy, target.host);
   const vs = ctx.push.virtualServiceForHost(ctx.proxy, target.host);
   if (!service && !vs) return undefined;
-  const routes = vs ? routesForVirtualService(ctx, vs, site(ctx, MESH_GATEWAY, target.port)) : [defaultRoute(ctx, target.host, target.port)];
+  const routes = vs ? routesForVirtualService(ctx, vs, site(ctx, MESH_GATEWAY, target.port)) : [defaultRoute(ctx, target.host, target.port, service?.namespace)];
   const domains = new DomainSet().claim([target.name, target.host, `${target.host}:${target.port}`]);
   return { name: target.name, virtual_hosts: [{ name: target.name, domains, routes }] };
 }

@@ -41,19 +41,27 @@ export function routesForVirtualService(ctx: TranslateContext, vs: VirtualServic
   return out;
 }
 
-/** The default route for a service without a VirtualService: everything to its cluster. */
-export function defaultRoute(ctx: TranslateContext, host: string, port: number): Fields {
+/**
+ * The default route for a service without a VirtualService: everything to its cluster, with the
+ * DestinationRule's consistent-hash policy when it has one (as Istio's default route does).
+ */
+export function defaultRoute(ctx: TranslateContext, host: string, port: number, serviceNamespace?: string): Fields {
   const route: Fields = { cluster: clusterName('outbound', port, '', host), ...timeoutFields(undefined, ctx) };
   const retry = retryPolicy(undefined, ctx.kind);
   if (retry) route.retry_policy = retry;
+  const dr = ctx.push.destinationRule(ctx.proxy, host, serviceNamespace);
+  const hash = hashPolicy(effectivePolicy(dr?.spec, '', port).loadBalancer);
+  if (hash) route.hash_policy = hash;
   return { name: 'default', match: { prefix: '/' }, route };
 }
 
 function timeoutFields(timeout: string | undefined, ctx: TranslateContext): Fields {
   const t = duration(timeout);
   if (t) return { timeout: t, max_stream_duration: { max_stream_duration: t, grpc_timeout_header_max: t } };
-  // Istio turns Envoy's 15s default off; a gRPC client keeps its own deadline.
-  return ctx.kind === 'proxyless' ? {} : { timeout: { seconds: 0, nanos: 0 } };
+  // Istio turns Envoy's 15s default off, and lets a gRPC client's grpc-timeout header set the
+  // deadline (grpc_timeout_header_max 0 = uncapped); gRPC clients keep their own deadline.
+  const none = { seconds: 0, nanos: 0 };
+  return ctx.kind === 'proxyless' ? {} : { timeout: none, max_stream_duration: { grpc_timeout_header_max: none } };
 }
 
 function routeBody(ctx: TranslateContext, vs: VirtualServiceEntry, http: HTTPRoute, site: RouteSite): Fields | undefined {
