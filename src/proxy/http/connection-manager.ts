@@ -49,11 +49,15 @@ export class ConnectionManager {
     if (alpn === 'http/1.1') return this.server1().emit('connection', socket) as unknown as void;
     // Plaintext AUTO: wait for enough bytes to tell the HTTP/2 preface from an HTTP/1 request.
     let seen = Buffer.alloc(0);
+    // A client that connects and never sends a byte is held to the request-headers timeout too.
+    const idle = setTimeout(() => socket.destroy(), this.config.requestHeadersTimeoutMs);
+    socket.once('close', () => clearTimeout(idle));
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
       const n = Math.min(seen.length, H2_PREFACE.length);
       const h2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
       if (h2 && seen.length < H2_PREFACE.length) return;
+      clearTimeout(idle);
       socket.off('data', onData);
       socket.pause();
       socket.unshift(seen);

@@ -93,7 +93,10 @@ describe('proxy robustness', () => {
     });
   }
 
-  it('closes a slow-loris client that never finishes its headers, while serving others', async () => {
+  it('closes a slow-loris client that never finishes its headers, and one that never sends a byte, while serving others', async () => {
+    const silent = net.connect(port, '127.0.0.1');
+    silent.on('error', () => {});
+    const silentClosed = new Promise<void>((r) => silent.on('close', () => r()));
     const socket = net.connect(port, '127.0.0.1');
     socket.on('error', () => {});
     let text = '';
@@ -106,6 +109,7 @@ describe('proxy robustness', () => {
     await closed;
     clearInterval(drip);
     assert.match(text, /^HTTP\/1\.1 408 /, `the slow client is told it timed out: ${JSON.stringify(text)}`);
+    await silentClosed;
     await okThroughProxy();
   });
 
