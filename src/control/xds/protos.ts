@@ -33,6 +33,14 @@ export const XDS_PROTO_FILES: readonly string[] = [
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
+  // Filters and sockets the proxy implements though the manager does not emit them (yet): other
+  // control planes may, and the proxy must be able to decode them to run or reject them.
+  'envoy/extensions/filters/http/header_mutation/v3/header_mutation.proto',
+  'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/extensions/filters/http/compressor/v3/compressor.proto',
+  'envoy/extensions/compression/gzip/compressor/v3/gzip.proto',
+  'envoy/extensions/compression/brotli/compressor/v3/brotli.proto',
+  'envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto',
 ];
 
 export interface AnyProto {
