@@ -16,6 +16,8 @@ export type DownstreamResponse = http.ServerResponse | http2.Http2ServerResponse
 
 export interface StreamDeps {
   direction: 'inbound' | 'outbound' | 'gateway';
+  /** HCM use_remote_address: the peer address is appended to x-forwarded-for. */
+  useRemoteAddress: boolean;
   filters: readonly ConfiguredFilter[];
   routeConfigName: string;
   /** The current route table; looked up per request so RDS updates apply at once. */
@@ -70,6 +72,10 @@ export class ActiveStream implements HttpStream {
 
   get direction(): 'inbound' | 'outbound' | 'gateway' {
     return this.deps.direction;
+  }
+
+  get useRemoteAddress(): boolean {
+    return this.deps.useRemoteAddress;
   }
 
   get routeConfigName(): string {

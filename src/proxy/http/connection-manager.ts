@@ -192,6 +192,7 @@ export class ConnectionManager {
     const c = this.config;
     const stream = new ActiveStream(req, res, request, downstream, {
       direction: this.direction,
+      useRemoteAddress: c.useRemoteAddress,
       filters: c.filters,
       routeConfigName: c.rdsName || String(c.inlineRoutes?.name ?? ''),
       routeTable: () => this.routeTable(),

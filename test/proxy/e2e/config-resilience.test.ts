@@ -156,6 +156,9 @@ test('killing the control plane mid-traffic drops no request; after a restart on
 
 test('a listener the proxy cannot run is NACKed; proxy-status shows it and traffic stays on the old config', async () => {
   await eventually('the gateway serves', async () => ((await shop(gwPort, '/ready')).headers['x-backend'] === 'v1' ? true : undefined));
+  // A gateway trusts the peer address (use_remote_address) and tells the backend who called.
+  const seen = v1.requests.filter((r) => r.path === '/ready').at(-1)!;
+  assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
   // After the restart above the gateway may still be reconnecting (its backoff); wait for its ACK.
   const goodLds = await eventually('the gateway ACKed its listeners', async () => {
     const t = (await statusOf(ingress))?.types[LDS];

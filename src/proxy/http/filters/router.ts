@@ -59,7 +59,7 @@ function route(stream: ActiveStream, clusters: ClusterManager, observer: ProxyOb
     return 'stop';
   }
   const routeAction = (match.route.route ?? {}) as Fields;
-  const head = upstreamRequestHead(stream, routeAction, false);
+  const head = upstreamRequestHead(stream, routeAction, stream.useRemoteAddress);
   // Route, then virtual host, then route configuration: the most general level is applied last
   // and wins (Envoy's default, most_specific_header_mutations_wins unset).
   const levels = [match.route, match.virtualHost, stream.routeTable ?? {}] as Fields[];
