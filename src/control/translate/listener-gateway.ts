@@ -1,37 +1,16 @@
 // Gateway listeners: one per server port of the Gateways that select this proxy. Plain HTTP
 // servers share one filter chain; each TLS-terminating (HTTPS) server gets its own, matched by
-// SNI, with its certificate from SDS. All HTTP chains on a port use the table `http.<port>`.
-// TLS passthrough and TCP servers are not translated yet.
-import type { Server } from '../../api/networking/gateway.js';
+// SNI, terminating TLS with its certificate from SDS (gateway-tls.ts). All HTTP chains on a port
+// use the table `http.<port>`. TLS passthrough and TCP servers are not translated yet.
 import type { TranslateContext } from './context.js';
 import { httpServersOnPort } from './gateway-routes.js';
 import { httpFilterChain } from './hcm.js';
+import { downstreamTls, GATEWAY_HANDSHAKE_TIMEOUT, serverSniNames } from './gateway-tls.js';
 import { gatewayRouteName } from './names.js';
-import { adsConfigSource, any, bool, socketAddress } from './proto.js';
-import { EXT, FILTER } from './type-urls.js';
+import { any, socketAddress } from './proto.js';
+import { EXT } from './type-urls.js';
 
 type Fields = Record<string, unknown>;
-
-function sds(name: string): Fields {
-  return { name, sds_config: adsConfigSource() };
-}
-
-function downstreamTls(server: Server): Fields {
-  const tls = server.tls;
-  const cert = tls?.credentialName ? `kubernetes://${tls.credentialName}` : `file-cert:${tls?.serverCertificate ?? ''}~${tls?.privateKey ?? ''}`;
-  const common: Fields = { tls_certificate_sds_secret_configs: [sds(tls?.mode === 'ISTIO_MUTUAL' ? 'default' : cert)], alpn_protocols: ['h2', 'http/1.1'] };
-  const context: Fields = { common_tls_context: common };
-  if (tls?.mode === 'MUTUAL' || tls?.mode === 'ISTIO_MUTUAL' || tls?.mode === 'OPTIONAL_MUTUAL') {
-    const root = tls.mode === 'ISTIO_MUTUAL' ? 'ROOTCA' : tls.credentialName ? `kubernetes://${tls.credentialName}-cacert` : `file-root:${tls.caCertificates ?? ''}`;
-    common.validation_context_sds_secret_config = sds(root);
-    context.require_client_certificate = bool(tls.mode !== 'OPTIONAL_MUTUAL');
-  }
-  return { name: FILTER.TLS, typed_config: any(EXT.DOWNSTREAM_TLS, context) };
-}
-
-function sniNames(server: Server): string[] {
-  return server.hosts.map((h) => h.slice(h.indexOf('/') + 1)).filter((h) => h !== '*');
-}
 
 export function gatewayListeners(ctx: TranslateContext): Fields[] {
   const gateways = ctx.push.gatewaysFor(ctx.proxy);
@@ -49,12 +28,16 @@ export function gatewayListeners(ctx: TranslateContext): Fields[] {
         plain = true;
         continue;
       }
-      const names = sniNames(server);
-      const key = names.slice().sort().join(',');
+      const names = serverSniNames(server);
+      const key = names.join(',');
       if (seen.has(key)) continue; // Envoy rejects two chains with the same match
       seen.add(key);
       const match: Fields = names.length ? { server_names: names, transport_protocol: 'tls' } : { transport_protocol: 'tls' };
-      chains.push(httpFilterChain(hcm, { filter_chain_match: match, transport_socket: downstreamTls(server) }));
+      chains.push(httpFilterChain(hcm, {
+        filter_chain_match: match,
+        transport_socket: downstreamTls(server.tls ?? {}),
+        transport_socket_connect_timeout: GATEWAY_HANDSHAKE_TIMEOUT,
+      }));
     }
     if (plain) chains.push(httpFilterChain(hcm));
     const bind = servers.find((s) => s.server.bind)?.server.bind ?? '0.0.0.0';

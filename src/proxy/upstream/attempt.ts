@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { endToEndHeaders } from '../http/headers.js';
 import type { Headers, ResponseHead } from '../http/stream.js';
+import { sendHttp1Plain } from './http1-dispatch.js';
 import type { ClusterPool } from './pool.js';
 import { isTlsLayerError, transportFailureReason } from './tls-origination.js';
 
@@ -60,9 +61,13 @@ export function sendAttempt(req: AttemptRequest, target: AttemptTarget): Promise
   // A TLS cluster whose certificates could not be loaded fails every try; it never falls back to plaintext.
   const tlsFailure = target.pool.tls?.failure;
   if (tlsFailure !== undefined) return Promise.resolve({ ok: false, failure: 'connect-failure', message: tlsFailure, transportFailureReason: tlsFailure });
-  return target.protocol === 'http2' ? sendHttp2(req, target) : sendHttp1(req, target);
+  if (target.protocol === 'http2') return sendHttp2(req, target);
+  if (target.pool.tls !== undefined) return sendHttp1(req, target);
+  const { pool } = target;
+  return sendHttp1Plain(req, { pool: pool.http1Pool(target.host, target.port), connectTimeoutMs: pool.connectTimeoutMs, perTryTimeoutMs: target.perTryTimeoutMs });
 }
 
+/** HTTP/1.1 over TLS, on the cluster's https.Agent (plaintext goes through undici: http1-dispatch.ts). */
 function sendHttp1(req: AttemptRequest, target: AttemptTarget): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let settled = false;

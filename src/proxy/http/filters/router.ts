@@ -38,6 +38,13 @@ function route(stream: ActiveStream, clusters: ClusterManager, observer: ProxyOb
     stream.sendLocalReply({ status: 404, flag: 'NR', details: 'route_not_found' });
     return 'stop';
   }
+  // VirtualHost.require_tls (Istio's Gateway httpsRedirect): plaintext requests are sent to https.
+  const requireTls = match.virtualHost.require_tls;
+  if ((requireTls === 'ALL' || requireTls === 'EXTERNAL_ONLY') && stream.request.scheme === 'http') {
+    const authority = stream.request.authority.replace(/:80$/, '');
+    stream.sendLocalReply({ status: 301, headers: { location: `https://${authority}${stream.request.path}` }, details: 'tls_required' });
+    return 'stop';
+  }
   const { action } = match;
   switch (action.kind) {
     case 'redirect': {

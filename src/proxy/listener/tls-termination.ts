@@ -1,0 +1,301 @@
+// Reading a filter chain's transport_socket (envoy.transport_sockets.tls with a
+// DownstreamTlsContext) into DownstreamTlsSettings: the certificates the proxy presents, the
+// ALPN it offers, and whether and how it verifies client certificates. This runs at LDS time, so
+// anything the proxy could not honour — an SDS name only a credential store or the mesh CA could
+// answer, an option Node's TLS has no equivalent for — is rejected and the listener NACKed,
+// rather than the chain serving plaintext or checking less than it was told to.
+// Envoy semantics followed:
+//  - secrets by SDS name `file-cert:<chain>~<key>` / `file-root:<ca>` (read from local files, as
+//    Istio's agent does; upstream/sds-local.ts), or inline DataSources;
+//  - a validation context with a trusted CA asks every client for a certificate and checks the
+//    chain, the SAN matchers and the hash / SPKI pins of one that is presented;
+//    require_client_certificate turns "asks" into "requires";
+//  - no alpn_protocols: what the chain's terminal speaks (an HTTP connection manager h2 and
+//    http/1.1 by its codec) — Envoy would negotiate nothing and let the codec sniff;
+//  - transport_socket_connect_timeout bounds the handshake (default 15 s, Istio's gateway value;
+//    Envoy's default is none).
+import type * as tls from 'node:tls';
+import { regexMatches } from '../router/string-matcher.js';
+import { dataSource, localSdsSecret, type SecretSource } from '../upstream/sds-local.js';
+import type { SanMatcher, SanType } from '../upstream/tls-config.js';
+import { asFields, durationMs, list, reject, wrapped, type Fields } from '../xds-client/fields.js';
+
+export const DOWNSTREAM_TLS_CONTEXT_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
+const TLS_SOCKET = 'envoy.transport_sockets.tls';
+const RAW_BUFFER_SOCKET = 'envoy.transport_sockets.raw_buffer';
+const RAW_BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer';
+
+/** How long a client may take over its handshake when the chain does not say. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
+
+export type ServerCertificate =
+  | { chain: SecretSource; key: SecretSource; password?: SecretSource }
+  | { pkcs12: SecretSource; password?: SecretSource };
+
+export interface ClientValidation {
+  trustedCa: SecretSource;
+  crl?: SecretSource;
+  sans: SanMatcher[];
+  /** SHA-256 of the certificate, lowercase hex without colons. */
+  hashes: string[];
+  /** SHA-256 of the SubjectPublicKeyInfo, base64. */
+  spkis: string[];
+}
+
+export interface DownstreamTlsSettings {
+  /** At least one; with several, OpenSSL picks by key type and the client's signature algorithms. */
+  certificates: ServerCertificate[];
+  /** Offered in preference order; empty = no ALPN. */
+  alpn: string[];
+  /** Absent: no client certificate is asked for. */
+  clientValidation?: ClientValidation;
+  requireClientCertificate: boolean;
+  /** require_sni: a ClientHello without a server name is refused. */
+  requireSni: boolean;
+  params: Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'ecdhCurve' | 'sigalgs'>;
+  /** session_timeout, in seconds. */
+  sessionTimeoutS?: number;
+  /** disable_stateless_session_resumption: no session tickets. */
+  disableTickets: boolean;
+  handshakeTimeoutMs: number;
+}
+
+/**
+ * The chain's TLS termination, or undefined for plaintext (no transport_socket, or raw_buffer).
+ * `defaultAlpn`: what to offer when alpn_protocols is empty. Throws ResourceRejected.
+ */
+export function readDownstreamTls(chain: Fields, field: string, defaultAlpn: readonly string[]): DownstreamTlsSettings | undefined {
+  const socket = asFields(chain.transport_socket);
+  if (!socket) return undefined;
+  const at = `${field}.transport_socket`;
+  const name = typeof socket.name === 'string' ? socket.name : '';
+  const typed = asFields(socket.typed_config);
+  // protobufjs leaves an Any of a type it does not know as {type_url, value}.
+  const type = typed ? String(typed['@type'] ?? typed.type_url ?? '') : '';
+  if (type === RAW_BUFFER_TYPE || (!typed && name === RAW_BUFFER_SOCKET)) return undefined;
+  if (type !== DOWNSTREAM_TLS_CONTEXT_TYPE) {
+    reject(at, `${name || type || 'an unnamed socket'}${type && name ? ` (${type})` : ''} is not supported; only ${TLS_SOCKET} with a DownstreamTlsContext, or raw_buffer`);
+  }
+  const settings = downstreamTlsContext(typed!, `${at}.typed_config`, defaultAlpn);
+  const timeout = durationMs(chain.transport_socket_connect_timeout);
+  if (timeout !== undefined && timeout > 0) settings.handshakeTimeoutMs = timeout;
+  return settings;
+}
+
+const CONTEXT_FIELDS = new Set([
+  '@type', 'common_tls_context', 'require_client_certificate', 'require_sni', 'session_timeout',
+  'disable_stateless_session_resumption', 'disable_stateful_session_resumption', 'ocsp_staple_policy', 'full_scan_certs_on_sni_mismatch',
+]);
+
+function downstreamTlsContext(ctx: Fields, field: string, defaultAlpn: readonly string[]): DownstreamTlsSettings {
+  for (const key of Object.keys(ctx)) {
+    if (CONTEXT_FIELDS.has(key)) continue;
+    const why = key.startsWith('session_ticket_keys') ? 'is not supported; the proxy makes its own session ticket keys' : 'is not supported';
+    reject(`${field}.${key}`, why);
+  }
+  if (ctx.ocsp_staple_policy !== undefined && ctx.ocsp_staple_policy !== 'LENIENT_STAPLING') {
+    reject(`${field}.ocsp_staple_policy`, `${String(ctx.ocsp_staple_policy)} is not supported; the proxy staples no OCSP responses`);
+  }
+  // Envoy's full scan picks a certificate by SNI among many; the proxy's pick is OpenSSL's.
+  if (wrapped(ctx.full_scan_certs_on_sni_mismatch) === 1) reject(`${field}.full_scan_certs_on_sni_mismatch`, 'is not supported');
+  const common = asFields(ctx.common_tls_context) ?? {};
+  const at = `${field}.common_tls_context`;
+  checkCommonFields(common, at);
+  const certificates = serverCertificates(common, at);
+  const clientValidation = readClientValidation(common, at);
+  const requireClientCertificate = wrapped(ctx.require_client_certificate) === 1;
+  if (requireClientCertificate && !clientValidation) {
+    reject(`${field}.require_client_certificate`, 'needs a validation context with a trusted CA to verify client certificates against');
+  }
+  const alpn = (Array.isArray(common.alpn_protocols) ? common.alpn_protocols : []).map(String);
+  const session = durationMs(ctx.session_timeout);
+  return {
+    certificates,
+    alpn: alpn.length > 0 ? alpn : [...defaultAlpn],
+    ...(clientValidation ? { clientValidation } : {}),
+    requireClientCertificate,
+    requireSni: wrapped(ctx.require_sni) === 1,
+    params: tlsParams(asFields(common.tls_params), `${at}.tls_params`),
+    ...(session !== undefined && session > 0 ? { sessionTimeoutS: Math.max(1, Math.round(session / 1000)) } : {}),
+    disableTickets: ctx.disable_stateless_session_resumption === true,
+    handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  };
+}
+
+const COMMON_FIELDS = new Set([
+  'tls_params', 'tls_certificates', 'tls_certificate_sds_secret_configs', 'validation_context',
+  'validation_context_sds_secret_config', 'combined_validation_context', 'alpn_protocols',
+]);
+
+function checkCommonFields(common: Fields, at: string): void {
+  for (const key of Object.keys(common)) {
+    if (COMMON_FIELDS.has(key)) continue;
+    const why = key.includes('provider') ? 'certificate providers are for proxyless gRPC; the proxy reads certificates from files or SDS names' : 'is not supported';
+    reject(`${at}.${key}`, why);
+  }
+}
+
+/** An SDS name the proxy resolves itself, with the reason spelled for a listener when it cannot. */
+function sdsSecret(config: Fields, field: string, want: 'tls_certificate' | 'validation_context') {
+  const name = typeof config.name === 'string' ? config.name : '';
+  if (name.startsWith('kubernetes://')) {
+    reject(`${field}.name`, `SDS secret "${name}": a Gateway credentialName needs the control plane to serve secrets over SDS, not built yet; use tls.serverCertificate/privateKey/caCertificates files`);
+  }
+  return localSdsSecret(config, field, want);
+}
+
+const CERTIFICATE_FIELDS = new Set(['certificate_chain', 'private_key', 'password', 'pkcs12']);
+
+function serverCertificates(common: Fields, at: string): ServerCertificate[] {
+  const out: ServerCertificate[] = [];
+  list(common.tls_certificate_sds_secret_configs).forEach((c, i) => {
+    const secret = sdsSecret(c, `${at}.tls_certificate_sds_secret_configs[${i}]`, 'tls_certificate');
+    if (secret.kind === 'tls_certificate') out.push({ chain: secret.chain, key: secret.key });
+  });
+  list(common.tls_certificates).forEach((c, i) => {
+    const field = `${at}.tls_certificates[${i}]`;
+    for (const key of Object.keys(c)) if (!CERTIFICATE_FIELDS.has(key)) reject(`${field}.${key}`, 'is not supported');
+    const password = c.password === undefined ? undefined : dataSource(c.password, `${field}.password`);
+    if (c.pkcs12 !== undefined) {
+      if (c.certificate_chain !== undefined || c.private_key !== undefined) reject(`${field}.pkcs12`, 'cannot be combined with certificate_chain/private_key');
+      out.push({ pkcs12: dataSource(c.pkcs12, `${field}.pkcs12`), ...(password ? { password } : {}) });
+      return;
+    }
+    out.push({ chain: dataSource(c.certificate_chain, `${field}.certificate_chain`), key: dataSource(c.private_key, `${field}.private_key`), ...(password ? { password } : {}) });
+  });
+  if (out.length === 0) reject(`${at}.tls_certificates`, 'a TLS-terminating chain needs a certificate (tls_certificates or tls_certificate_sds_secret_configs)');
+  return out;
+}
+
+const VALIDATION_FIELDS = new Set([
+  'trusted_ca', 'crl', 'match_typed_subject_alt_names', 'match_subject_alt_names', 'verify_certificate_spki', 'verify_certificate_hash',
+  'trust_chain_verification', 'allow_expired_certificate', 'only_verify_leaf_cert_crl', 'require_signed_certificate_timestamp',
+]);
+
+type PartialValidation = Omit<ClientValidation, 'trustedCa'> & { trustedCa?: SecretSource };
+
+function readClientValidation(common: Fields, at: string): ClientValidation | undefined {
+  const inline = asFields(common.validation_context);
+  const sdsRoot = asFields(common.validation_context_sds_secret_config);
+  const combined = asFields(common.combined_validation_context);
+  if ([inline, sdsRoot, combined].filter(Boolean).length > 1) {
+    reject(`${at}.validation_context`, 'set only one of validation_context, validation_context_sds_secret_config, combined_validation_context');
+  }
+  let v: PartialValidation | undefined;
+  if (inline) v = validationContext(inline, `${at}.validation_context`);
+  else if (sdsRoot) v = fromSds(sdsRoot, `${at}.validation_context_sds_secret_config`);
+  else if (combined) {
+    const field = `${at}.combined_validation_context`;
+    for (const key of Object.keys(combined)) {
+      if (key !== 'default_validation_context' && key !== 'validation_context_sds_secret_config') reject(`${field}.${key}`, 'is not supported');
+    }
+    const defaults = validationContext(asFields(combined.default_validation_context) ?? {}, `${field}.default_validation_context`);
+    const dynamic = asFields(combined.validation_context_sds_secret_config);
+    if (!dynamic) reject(`${field}.validation_context_sds_secret_config`, 'is missing');
+    // The secret's trusted CA over the default's, as Envoy merges the two.
+    v = { ...defaults, trustedCa: fromSds(dynamic, `${field}.validation_context_sds_secret_config`).trustedCa ?? defaults.trustedCa };
+  }
+  if (!v) return undefined;
+  if (v.trustedCa === undefined) {
+    if (v.sans.length + v.hashes.length + v.spkis.length > 0 || v.crl) {
+      reject(`${at}.validation_context`, 'client certificate checks without a trusted CA are not supported; add trusted_ca');
+    }
+    // An empty validation context asks for nothing, as in Envoy.
+    return undefined;
+  }
+  return { ...v, trustedCa: v.trustedCa };
+}
+
+function fromSds(config: Fields, field: string): PartialValidation {
+  const secret = sdsSecret(config, field, 'validation_context');
+  return { ...(secret.kind === 'validation_context' ? { trustedCa: secret.trustedCa } : {}), sans: [], hashes: [], spkis: [] };
+}
+
+const SAN_TYPES = new Set<string>(['DNS', 'URI', 'EMAIL', 'IP_ADDRESS']);
+
+function validationContext(v: Fields, field: string): PartialValidation {
+  for (const key of Object.keys(v)) {
+    if (VALIDATION_FIELDS.has(key)) continue;
+    const why = key === 'system_root_certs' ? 'client certificates are verified against trusted_ca, not the system roots'
+      : key === 'ca_certificate_provider_instance' ? 'certificate providers are for proxyless gRPC; use trusted_ca or an SDS name' : 'is not supported';
+    reject(`${field}.${key}`, why);
+  }
+  if (v.trust_chain_verification !== undefined && v.trust_chain_verification !== 'VERIFY_TRUST_CHAIN') {
+    reject(`${field}.trust_chain_verification`, `${String(v.trust_chain_verification)} is not supported; the chain is always verified against trusted_ca`);
+  }
+  if (v.allow_expired_certificate === true) reject(`${field}.allow_expired_certificate`, 'is not supported');
+  // OpenSSL, as Node drives it, checks CRLs along the whole chain.
+  if (v.only_verify_leaf_cert_crl === true) reject(`${field}.only_verify_leaf_cert_crl`, 'is not supported; a CRL is checked for every certificate of the chain');
+  if (wrapped(v.require_signed_certificate_timestamp) === 1) reject(`${field}.require_signed_certificate_timestamp`, 'is not supported');
+  const out: PartialValidation = { sans: [], hashes: [], spkis: [] };
+  if (v.trusted_ca !== undefined) out.trustedCa = dataSource(v.trusted_ca, `${field}.trusted_ca`);
+  if (v.crl !== undefined) out.crl = dataSource(v.crl, `${field}.crl`);
+  list(v.match_typed_subject_alt_names).forEach((m, i) => {
+    const at = `${field}.match_typed_subject_alt_names[${i}]`;
+    const type = String(m.san_type ?? 'SAN_TYPE_UNSPECIFIED');
+    if (!SAN_TYPES.has(type)) reject(`${at}.san_type`, `${type} is not supported (DNS, URI, EMAIL, IP_ADDRESS)`);
+    out.sans.push({ type: type as SanType, matcher: stringMatcher(m.matcher, `${at}.matcher`) });
+  });
+  list(v.match_subject_alt_names).forEach((m, i) => out.sans.push({ type: 'ANY', matcher: stringMatcher(m, `${field}.match_subject_alt_names[${i}]`) }));
+  (Array.isArray(v.verify_certificate_hash) ? v.verify_certificate_hash : []).forEach((h, i) => {
+    const hex = String(h).replace(/:/g, '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(hex)) reject(`${field}.verify_certificate_hash[${i}]`, `"${String(h)}" is not a SHA-256 hash in hex`);
+    out.hashes.push(hex);
+  });
+  (Array.isArray(v.verify_certificate_spki) ? v.verify_certificate_spki : []).forEach((s, i) => {
+    if (Buffer.from(String(s), 'base64').length !== 32) reject(`${field}.verify_certificate_spki[${i}]`, `"${String(s)}" is not a base64 SHA-256 hash`);
+    out.spkis.push(String(s));
+  });
+  return out;
+}
+
+function stringMatcher(value: unknown, field: string): Fields {
+  const m = asFields(value);
+  if (!m) return reject(field, 'is missing');
+  const kinds = ['exact', 'prefix', 'suffix', 'contains', 'safe_regex'].filter((k) => m[k] !== undefined);
+  if (kinds.length !== 1) reject(field, m.custom !== undefined ? 'custom matchers are not supported' : 'needs exactly one of exact, prefix, suffix, contains, safe_regex');
+  const re = asFields(m.safe_regex);
+  if (re) {
+    try {
+      regexMatches(String(re.regex ?? ''), '');
+    } catch (err) {
+      reject(`${field}.safe_regex.regex`, `is not a valid RE2 regex: ${(err as Error).message}`);
+    }
+  }
+  return m;
+}
+
+const TLS_VERSIONS: Record<string, tls.SecureVersion | undefined> = {
+  TLS_AUTO: undefined, TLSv1_0: 'TLSv1', TLSv1_1: 'TLSv1.1', TLSv1_2: 'TLSv1.2', TLSv1_3: 'TLSv1.3',
+};
+
+function tlsParams(p: Fields | undefined, field: string): DownstreamTlsSettings['params'] {
+  const out: DownstreamTlsSettings['params'] = {};
+  if (!p) return out;
+  for (const key of Object.keys(p)) {
+    if (!['tls_minimum_protocol_version', 'tls_maximum_protocol_version', 'cipher_suites', 'ecdh_curves', 'signature_algorithms'].includes(key)) reject(`${field}.${key}`, 'is not supported');
+  }
+  const version = (key: string): tls.SecureVersion | undefined => {
+    const v = p[key];
+    if (v === undefined) return undefined;
+    if (!(String(v) in TLS_VERSIONS)) reject(`${field}.${key}`, `${String(v)} is not a TLS version`);
+    return TLS_VERSIONS[String(v)];
+  };
+  const min = version('tls_minimum_protocol_version');
+  const max = version('tls_maximum_protocol_version');
+  if (min && max && min > max) reject(`${field}.tls_maximum_protocol_version`, `${max} is below the minimum ${min}`);
+  if (min) out.minVersion = min;
+  if (max) out.maxVersion = max;
+  const names = (key: string) => (Array.isArray(p[key]) && (p[key] as unknown[]).length > 0 ? (p[key] as unknown[]).map(String) : undefined);
+  const ciphers = names('cipher_suites');
+  if (ciphers) {
+    // Envoy's "[A|B]" equal-preference groups are BoringSSL-only syntax.
+    if (ciphers.some((c) => /[[\]|]/.test(c))) reject(`${field}.cipher_suites`, 'equal-preference groups ([A|B]) are not supported; list the suites');
+    out.ciphers = ciphers.join(':');
+  }
+  const curves = names('ecdh_curves');
+  if (curves) out.ecdhCurve = curves.join(':');
+  const sigalgs = names('signature_algorithms');
+  if (sigalgs) out.sigalgs = sigalgs.join(':');
+  return out;
+}
