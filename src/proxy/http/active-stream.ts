@@ -56,6 +56,10 @@ export class ActiveStream implements HttpStream {
   private grpcStatus: number | undefined;
   private responseBytes = 0;
   requestBytes = 0;
+  private localReset = false;
+  private readonly giveUp = new AbortController();
+  /** Aborted when the client goes away before the response is complete. */
+  readonly gone: AbortSignal = this.giveUp.signal;
 
   constructor(
     readonly req: DownstreamRequest,
@@ -106,7 +110,13 @@ export class ActiveStream implements HttpStream {
   private findRoute(): RouteMatchResult | undefined {
     const table = this.deps.routeTable();
     if (!table) return undefined;
-    return matchRoute(table, this.request);
+    try {
+      return matchRoute(table, this.request);
+    } catch (err) {
+      // RDS regexes are checked before a table is accepted; this only guards the process.
+      this.deps.log(`http: route matching failed: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   perFilterConfig(filterName: string): Fields | undefined {
@@ -252,6 +262,7 @@ export class ActiveStream implements HttpStream {
     tail.once('error', () => {
       // The upstream reset mid-body: the client sees the response cut short, never a made-up end.
       this.responseFlags.add('UR');
+      this.localReset = true;
       res.destroy();
       out.abort?.();
     });
@@ -282,7 +293,11 @@ export class ActiveStream implements HttpStream {
     if (this.finished) return;
     this.finished = true;
     const complete = this.res.writableFinished;
-    if (!complete) this.responseFlags.add('DC');
+    if (!complete) {
+      // The client went away (or we reset it): give the upstream side up too.
+      if (!this.localReset) this.responseFlags.add('DC');
+      this.giveUp.abort();
+    }
     this.deps.observer.onStreamComplete?.({
       stream: this,
       responseCode: this.status,

@@ -39,6 +39,8 @@ export class ConnectionManager {
 
   /** Hands over an accepted (and possibly TLS-terminated) socket. */
   accept(socket: Socket): void {
+    // A reset while the codec is still being chosen must not become an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
     this.connections.add(socket);
     socket.once('close', () => this.connections.delete(socket));
     const codec = this.config.codec;
@@ -175,8 +177,9 @@ export class ConnectionManager {
     const socket = req.socket as Socket;
     const request = this.requestHead(req, socket);
     if (!request) {
-      res.writeHead(400, { 'content-type': 'text/plain', 'content-length': '20' });
-      res.end('missing host header');
+      const body = 'missing host header';
+      res.writeHead(400, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(body)) });
+      res.end(body);
       return;
     }
     const downstream: DownstreamInfo = {

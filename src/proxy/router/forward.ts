@@ -55,14 +55,18 @@ export async function forward(stream: ActiveStream, plan: ForwardPlan): Promise<
     return;
   }
   const started = process.hrtime.bigint();
-  let current: AttemptResult | undefined;
+  // Giving the request up (route timeout, client gone) cancels the try in flight, and a response
+  // already flowing, so no upstream request outlives its client.
+  const giveUp = new AbortController();
+  const req: AttemptRequest = { ...request, signal: AbortSignal.any([giveUp.signal, stream.gone]) };
   let timedOut = false;
   const timer = plan.timeoutMs > 0 ? setTimeout(() => {
     timedOut = true;
-    if (current?.ok) current.response.abort();
+    giveUp.abort();
     stream.sendLocalReply({ status: 504, body: 'upstream request timeout', flag: 'UT', details: 'upstream_response_timeout' });
   }, plan.timeoutMs) : undefined;
-  const maxRetries = retry?.numRetries ?? 0;
+  // A streamed body (larger than the retry buffer) can be sent once only: no retries, as Envoy.
+  const maxRetries = request.body !== undefined && !Buffer.isBuffer(request.body) ? 0 : (retry?.numRetries ?? 0);
   const tried: UpstreamHost[] = [];
   let retrying = false;
   stream.upstream = { cluster: cluster.name, attempts: 0 };
@@ -83,19 +87,26 @@ export async function forward(stream: ActiveStream, plan: ForwardPlan): Promise<
       stream.upstream.host = host.key;
       const protocol = cluster.protocol === 'downstream' ? (stream.request.protocol === 'HTTP/2' ? 'http2' : 'http1') : cluster.protocol;
       const done = host.beginRequest();
-      const result = await sendAttempt(request, { pool: cluster.pool, protocol, host: host.host, port: host.port, perTryTimeoutMs: retry?.perTryTimeoutMs ?? 0 });
+      let result: AttemptResult;
+      try {
+        result = await sendAttempt(req, { pool: cluster.pool, protocol, host: host.host, port: host.port, perTryTimeoutMs: retry?.perTryTimeoutMs ?? 0 });
+      } catch (err) {
+        done();
+        throw err;
+      }
       endRetry();
-      current = result;
       if (!result.ok) {
         done();
         if (result.transportFailureReason) stream.upstream.transportFailureReason = result.transportFailureReason;
         cluster.report(host, result.failure === 'refused-stream' ? 'reset' : result.failure);
         if (timedOut || stream.done) return;
-        if (attempt < maxRetries && retry!.shouldRetry({ kind: result.failure }) && admitRetry()) {
+        const wanted = retry?.shouldRetry({ kind: result.failure }) ?? false;
+        if (attempt < maxRetries && wanted && admitRetry()) {
           await delay(retry!.backoffMs(attempt + 1, Math.random));
           continue;
         }
-        if (attempt > 0) stream.responseFlags.add('URX');
+        // URX: the policy wanted another try but the retries were used up.
+        if (wanted && attempt > 0 && attempt >= maxRetries) stream.responseFlags.add('URX');
         stream.sendLocalReply(FAILURE_REPLY[result.failure]);
         return;
       }
@@ -109,13 +120,14 @@ export async function forward(stream: ActiveStream, plan: ForwardPlan): Promise<
       }
       const grpc = head.headers['grpc-status'];
       const outcome = { kind: 'response' as const, status: head.status, headers: head.headers, ...(grpc !== undefined ? { grpcStatus: Number(grpc) } : {}) };
-      if (attempt < maxRetries && retry!.shouldRetry(outcome) && admitRetry()) {
+      const wanted = retry?.shouldRetry(outcome) ?? false;
+      if (attempt < maxRetries && wanted && admitRetry()) {
         response.abort();
         await delay(retry!.backoffMs(attempt + 1, Math.random));
         continue;
       }
       if (timer) clearTimeout(timer);
-      if (attempt > 0 && retry!.shouldRetry(outcome)) stream.responseFlags.add('URX');
+      if (wanted && attempt > 0 && attempt >= maxRetries) stream.responseFlags.add('URX');
       head.headers['x-envoy-upstream-service-time'] = String(Math.round(Number(process.hrtime.bigint() - started) / 1e6));
       plan.responseHeaders?.(head.headers);
       await stream.respond(head, { body: response.body, trailers: response.trailers, abort: response.abort, headersOnly: response.headersOnly === true });

@@ -6,6 +6,9 @@ import type { ClusterManager } from '../upstream/cluster-manager.js';
 
 type Fields = Record<string, unknown>;
 
+/** How long a mirrored request may take to answer before it is given up. */
+const MIRROR_TIMEOUT_MS = 15_000;
+
 const DENOMINATORS: Record<string, number> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
 
 /** A FractionalPercent as a probability in [0, 1]. */
@@ -32,9 +35,10 @@ export function mirror(clusters: ClusterManager, names: readonly string[], reque
     const host = cluster?.pick({ authority });
     if (!cluster || !host) continue;
     const protocol = cluster.protocol === 'http2' ? 'http2' : 'http1';
-    void sendAttempt({ ...request, authority }, { pool: cluster.pool, protocol, host: host.host, port: host.port, perTryTimeoutMs: 0 }).then((r) => {
+    // Bounded like a try: a hung shadow cluster must not pile up requests.
+    void sendAttempt({ ...request, authority }, { pool: cluster.pool, protocol, host: host.host, port: host.port, perTryTimeoutMs: MIRROR_TIMEOUT_MS }).then((r) => {
       if (r.ok) r.response.body.resume();
       else log(`mirror: ${name} ${host.key}: ${r.failure} (${r.message})`);
-    });
+    }, (err: unknown) => log(`mirror: ${name} ${host.key}: ${(err as Error).message}`));
   }
 }

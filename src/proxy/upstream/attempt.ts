@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { endToEndHeaders } from '../http/headers.js';
 import type { Headers, ResponseHead } from '../http/stream.js';
+import { onGivenUp } from './give-up.js';
 import { sendHttp1Plain } from './http1-dispatch.js';
 import type { ClusterPool } from './pool.js';
 import { isTlsLayerError, transportFailureReason } from './tls-origination.js';
@@ -40,6 +41,12 @@ export interface AttemptRequest {
   headers: Headers;
   /** Buffered body (for retries), a live stream, or none. */
   body: Buffer | Readable | undefined;
+  /**
+   * Aborted when the router gives the request up (route timeout, client gone): a try still
+   * waiting is cancelled, and a response already flowing is torn down, so no upstream request
+   * outlives its client.
+   */
+  signal?: AbortSignal;
 }
 
 export interface AttemptTarget {
@@ -57,7 +64,21 @@ function sendBody(out: NodeJS.WritableStream & { end(chunk?: unknown): unknown }
   else body.pipe(out);
 }
 
-export function sendAttempt(req: AttemptRequest, target: AttemptTarget): Promise<AttemptResult> {
+export async function sendAttempt(req: AttemptRequest, target: AttemptTarget): Promise<AttemptResult> {
+  const result = await dispatchAttempt(req, target);
+  const signal = req.signal;
+  if (result.ok && signal) {
+    const abort = () => result.response.abort();
+    if (signal.aborted) abort();
+    else {
+      signal.addEventListener('abort', abort, { once: true });
+      result.response.body.once('close', () => signal.removeEventListener('abort', abort));
+    }
+  }
+  return result;
+}
+
+function dispatchAttempt(req: AttemptRequest, target: AttemptTarget): Promise<AttemptResult> {
   // A TLS cluster whose certificates could not be loaded fails every try; it never falls back to plaintext.
   const tlsFailure = target.pool.tls?.failure;
   if (tlsFailure !== undefined) return Promise.resolve({ ok: false, failure: 'connect-failure', message: tlsFailure, transportFailureReason: tlsFailure });
@@ -73,10 +94,12 @@ function sendHttp1(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
     let settled = false;
     let connected = false;
     let timer: NodeJS.Timeout | undefined;
+    let forget = () => {};
     const settle = (result: AttemptResult) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      forget();
       resolve(result);
     };
     const secure = target.pool.tls !== undefined;
@@ -117,6 +140,7 @@ function sendHttp1(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
       socket.once('close', () => clearTimeout(connectTimer));
     });
     if (target.perTryTimeoutMs > 0) timer = setTimeout(() => fail('timeout', `per-try timeout ${target.perTryTimeoutMs} ms`), target.perTryTimeoutMs);
+    forget = onGivenUp(req.signal, () => fail('reset', 'request given up'));
     outgoing.on('error', (err: NodeJS.ErrnoException) => {
       const refused = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL';
       // TLS 1.3 lets the client finish its handshake before the server has checked the client
@@ -142,10 +166,12 @@ function sendHttp2(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
   return new Promise((resolve) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
+    let forget = () => {};
     const settle = (result: AttemptResult) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      forget();
       resolve(result);
     };
     let session: http2.ClientHttp2Session;
@@ -186,6 +212,10 @@ function sendHttp2(req: AttemptRequest, target: AttemptTarget): Promise<AttemptR
         stream.close(http2.constants.NGHTTP2_CANCEL);
       }, target.perTryTimeoutMs);
     }
+    forget = onGivenUp(req.signal, () => {
+      settle({ ok: false, failure: 'reset', message: 'request given up' });
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    });
     let trailers: Headers | undefined;
     stream.on('trailers', (t) => (trailers = endToEndHeaders(t as Record<string, string>)));
     stream.on('error', (err: NodeJS.ErrnoException) => {

@@ -5,6 +5,7 @@
 // hands the request to a connected socket is a connect failure, failing after is a reset.
 import { PassThrough, Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
+import { onGivenUp } from './give-up.js';
 import { endToEndHeaders } from '../http/headers.js';
 import type { Headers } from '../http/stream.js';
 import type { AttemptFailureKind, AttemptRequest, AttemptResult, UpstreamResponse } from './attempt.js';
@@ -69,6 +70,7 @@ function requestBody(body: AttemptRequest['body']): Buffer | Readable | undefine
 export function sendHttp1Plain(req: AttemptRequest, target: Http1Target): Promise<AttemptResult> {
   return new Promise((resolve, reject) => {
     const exchange = new Http1Exchange(resolve, reject, target);
+    exchange.forget = onGivenUp(req.signal, () => exchange.giveUp());
     target.pool.dispatch({ path: req.path, method: req.method as Dispatcher.HttpMethod, headers: requestHeaders(req), body: requestBody(req.body) ?? null }, exchange);
   });
 }
@@ -156,10 +158,20 @@ class Http1Exchange implements Dispatcher.DispatchHandlers {
     this.settle({ ok: false, failure, message });
   }
 
+  /** Removes the router's give-up hook once the try has settled. */
+  forget: () => void = () => {};
+
+  /** The router gave the request up before the response started. */
+  giveUp(): void {
+    this.settle({ ok: false, failure: 'reset', message: 'request given up' });
+    this.cancel(new Error('request given up'));
+  }
+
   private settle(result: AttemptResult): void {
     if (this.settled) return;
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
+    this.forget();
     this.resolve(result);
   }
 

@@ -1,6 +1,7 @@
 // RDS: a RouteConfiguration is kept in its object form (the router's route-match reads it as
 // is) after checking that every route leads somewhere the proxy can act on, and the clusters it
 // names are listed so the proxy can tell which ones a route needs.
+import { compileRe2 } from '../../api/fields/regex.js';
 import { TYPE_URL } from '../../control/xds/resource.js';
 import { asFields, decodeResource, list, reject, wrapped, type AnyResource, type Decoded, type Fields } from './fields.js';
 
@@ -12,9 +13,36 @@ export interface RouteConfig {
   raw: Fields;
 }
 
+/**
+ * Every RE2 regex in a route (match paths, header and query matchers, regex_rewrite) must
+ * compile: the router evaluates them per request, so a bad one is NACKed here, not hit later.
+ */
+function checkRegexes(value: unknown, path: string): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkRegexes(v, `${path}[${i}]`));
+    return;
+  }
+  const fields = asFields(value);
+  if (!fields) return;
+  for (const [key, v] of Object.entries(fields)) {
+    const regex = asFields(v)?.regex;
+    if ((key === 'safe_regex' || key === 'safe_regex_match' || key === 'pattern') && typeof regex === 'string') {
+      try {
+        compileRe2(regex);
+      } catch (err) {
+        reject(`${path}.${key}.regex`, `"${regex}" is not a valid RE2 regex: ${(err as Error).message}`);
+      }
+    } else if (key !== 'typed_per_filter_config') {
+      checkRegexes(v, `${path}.${key}`);
+    }
+  }
+}
+
 /** Checks one route's action and adds the clusters it names. */
 function checkRoute(route: Fields, path: string, clusters: Set<string>): void {
   if (!asFields(route.match)) reject(`${path}.match`, 'is missing');
+  checkRegexes(route.match, `${path}.match`);
+  checkRegexes(asFields(route.route)?.regex_rewrite, `${path}.route.regex_rewrite`);
   if (route.redirect !== undefined || route.direct_response !== undefined || route.non_forwarding_action !== undefined) return;
   const action = asFields(route.route);
   if (!action) return reject(path, 'has no action (expected route, redirect, direct_response or non_forwarding_action)');

@@ -104,6 +104,15 @@ test('route: rejections name the route configuration and the route', () => {
   assert.match(errorOf(decodeRoute(any(TYPE_URL.ROUTE, { name: '80', virtual_hosts: [{ name: 'nodomains', routes: [] }] }))), /virtual_hosts\[0\]\.domains: virtual host "nodomains" has no domains/);
 });
 
+test('route: a regex RE2 would not compile is rejected with its field, in matches and rewrites', () => {
+  assert.match(errorOf(decodeRoute(any(TYPE_URL.ROUTE, { name: '80', virtual_hosts: [vhost([{ match: { safe_regex: { regex: '(?<=a)b' } }, route: { cluster: 'c' } }])] }))),
+    /routes\[0\]\.match\.safe_regex\.regex: "\(\?<=a\)b" is not a valid RE2 regex/);
+  assert.match(errorOf(decodeRoute(any(TYPE_URL.ROUTE, { name: '80', virtual_hosts: [vhost([{ match: { prefix: '/', headers: [{ name: 'x', string_match: { safe_regex: { regex: '(' } } }] }, route: { cluster: 'c' } }])] }))),
+    /match\.headers\[0\]\.string_match\.safe_regex\.regex/);
+  assert.match(errorOf(decodeRoute(any(TYPE_URL.ROUTE, { name: '80', virtual_hosts: [vhost([{ match: { prefix: '/' }, route: { cluster: 'c', regex_rewrite: { pattern: { regex: '[' }, substitution: 'x' } } }])] }))),
+    /route\.regex_rewrite\.pattern\.regex/);
+});
+
 test('listener: RDS names from filter chains and from an api_listener', () => {
   const bound = valueOf(decodeListener(any(TYPE_URL.LISTENER, {
     name: 'l', address: socket('0.0.0.0', 8080),
