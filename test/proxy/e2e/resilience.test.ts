@@ -277,3 +277,15 @@ test('circuit breaking (maxConnections 1, http1MaxPendingRequests 1): the overfl
   const entry = await accessLogEntry(accessLog, refusedPath);
   assert.ok(flagsOf(entry).has('UO'), `response_flags ${entry.response_flags}`);
 });
+
+test('a client that gives up takes its upstream request with it: the held request is closed at the backend', async () => {
+  gate.script = () => ({ kind: 'hold' });
+  const gaveUp = viaProxy(client, url(LIMITED, '/given-up'), ['--max-time', '1']);
+  await eventually('the request is held at the backend', () => (gate.held === 1 ? true : undefined));
+  const r = await gaveUp;
+  assert.equal(r.status, 0, 'curl gave up before any answer');
+  // Without cancellation the held request (and its connection, the cluster's only one) would stay.
+  await eventually('the proxy closed the upstream request', () => (gate.held === 0 ? true : undefined));
+  gate.script = () => OK;
+  assert.equal((await viaProxy(client, url(LIMITED, '/after-give-up'))).status, 200);
+});
