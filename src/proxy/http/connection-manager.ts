@@ -42,7 +42,10 @@ export class ConnectionManager {
     // A reset while the codec is still being chosen must not become an unhandled 'error'.
     socket.on('error', () => socket.destroy());
     this.connections.add(socket);
-    socket.once('close', () => this.connections.delete(socket));
+    socket.once('close', () => {
+      this.connections.delete(socket);
+      this.disposeWhenIdle();
+    });
     const codec = this.config.codec;
     if (codec === 'HTTP1') return this.server1().emit('connection', socket) as unknown as void;
     if (codec === 'HTTP2') return this.server2().emit('connection', socket) as unknown as void;
@@ -74,17 +77,23 @@ export class ConnectionManager {
     this.draining = true;
     this.http1?.closeIdleConnections();
     for (const session of this.sessions) session.close();
+    this.disposeWhenIdle();
+  }
+
+  /**
+   * A drained manager (retired by a listener update, or shutting down) closes its codec servers
+   * once its last connection is gone: that stops node's connection-check timer and lets the old
+   * config be collected.
+   */
+  private disposeWhenIdle(): void {
+    if (!this.draining || this.connections.size > 0) return;
+    this.http1?.close();
+    this.h2?.close();
   }
 
   /** Open downstream connections, for the drain to wait on. */
   get openConnections(): number {
     return this.connections.size;
-  }
-
-  /** Closes every connection at once. */
-  close(): void {
-    for (const socket of this.connections) socket.destroy();
-    this.connections.clear();
   }
 
   private server1(): http.Server {

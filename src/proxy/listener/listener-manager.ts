@@ -49,7 +49,15 @@ export class ListenerManager {
     return [...this.status.values()].every((s) => s.state !== 'warming');
   }
 
-  async apply(snapshot: XdsSnapshot): Promise<void> {
+  /** Applies run one at a time (xDS updates and the warming re-check both come here). */
+  private applying: Promise<void> = Promise.resolve();
+
+  apply(snapshot: XdsSnapshot): Promise<void> {
+    this.applying = this.applying.then(() => this.applyNow(snapshot), () => this.applyNow(snapshot));
+    return this.applying;
+  }
+
+  private async applyNow(snapshot: XdsSnapshot): Promise<void> {
     if (this.closed) return;
     this.last = snapshot;
     const wanted = new Set<string>();
@@ -65,6 +73,8 @@ export class ListenerManager {
       void listener.stopAccepting();
     }
     for (const name of this.status.keys()) if (!wanted.has(name)) this.status.delete(name);
+    // A listener LDS dropped while it was warming stops being waited for.
+    for (const name of this.warmingSince.keys()) if (!wanted.has(name)) this.warmingSince.delete(name);
     this.scheduleWarmingCheck();
     this.onSettled();
   }
