@@ -55,3 +55,30 @@ export function oneOfFlag(values: Values, flag: string, allowed: readonly string
   if (!allowed.includes(v)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, not "${v}"`);
   return v;
 }
+
+/** A port flag: 0–65535 (0 asks the OS for a free one where the command allows it). */
+export function portFlag(values: Values, name: string, fallback: number): number {
+  const raw = values[name] as string | undefined;
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number 0–65535 (0 picks a free one), not "${raw}"`);
+  return n;
+}
+
+/** A whole-number flag within [min, max]. */
+export function countFlag(values: Values, name: string, fallback: number, min: number, max: number): number {
+  const raw = values[name] as string | undefined;
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number ${min}–${max}, not "${raw}"`);
+  return n;
+}
+
+/** A duration flag in milliseconds, written as e.g. 100ms or 5s. */
+export function durationFlag(values: Values, name: string): number | undefined {
+  const raw = values[name] as string | undefined;
+  if (raw === undefined) return undefined;
+  const m = /^(\d+)(ms|s)$/.exec(raw);
+  if (!m) throw new UsageError(`--${name} takes a duration such as 500ms or 5s, not "${raw}"`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}

@@ -1,7 +1,7 @@
 import { Manager } from '../../control/manager.js';
 import { startMonitoring } from '../../control/monitoring.js';
 import { openStore } from '../../store/index.js';
-import { CONFIG_DIR_OPTION, EXIT, UsageError, configDir, type Command, type Values } from '../command.js';
+import { CONFIG_DIR_OPTION, EXIT, configDir, durationFlag, portFlag, type Command } from '../command.js';
 
 export const controlPlaneCommand: Command = {
   name: 'control-plane',
@@ -23,7 +23,7 @@ export const controlPlaneCommand: Command = {
     const xdsPort = portFlag(values, 'xds-port', 15010);
     const monitoringPort = portFlag(values, 'monitoring-port', 15014);
     const host = (values['listen-address'] as string | undefined) ?? '127.0.0.1';
-    const debounceMs = durationFlag(values.debounce as string | undefined);
+    const debounceMs = durationFlag(values, 'debounce');
     const store = await openStore({ backend: 'file', dir: configDir(values) });
     for (const e of store.errors()) io.err(`config: ${e.message}`);
     store.onErrors((errors) => errors.forEach((e) => io.err(`config: ${e.message}`)));
@@ -41,18 +41,3 @@ export const controlPlaneCommand: Command = {
     return EXIT.OK;
   },
 };
-
-function portFlag(values: Values, name: string, fallback: number): number {
-  const raw = values[name] as string | undefined;
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number 0–65535 (0 picks a free one), not "${raw}"`);
-  return n;
-}
-
-function durationFlag(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const m = /^(\d+)(ms|s)$/.exec(raw);
-  if (!m) throw new UsageError(`--debounce takes a duration such as 100ms or 1s, not "${raw}"`);
-  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
-}

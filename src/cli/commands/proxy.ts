@@ -8,7 +8,7 @@ import { proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
 import { singleProxy } from '../../proxy/runtime/single.js';
 import { isWorker, primaryProxy, runWorker } from '../../proxy/runtime/workers.js';
 import { XDS_MODES, type XdsMode } from '../../proxy/xds-client/index.js';
-import { EXIT, UsageError, oneOfFlag, type Command, type Values } from '../command.js';
+import { EXIT, UsageError, countFlag, durationFlag, oneOfFlag, portFlag, type Command, type Values } from '../command.js';
 
 export const proxyCommand: Command = {
   name: 'proxy',
@@ -69,10 +69,9 @@ export const proxyCommand: Command = {
     const adminPort = portFlag(values, 'admin-port', 15000);
     const readinessPort = portFlag(values, 'readiness-port', 15021);
     const statsPort = portFlag(values, 'stats-port', 15090);
-    const drainMs = durationFlag(values['drain-duration'] as string | undefined, 5000);
+    const drainMs = durationFlag(values, 'drain-duration') ?? 5000;
 
-    const concurrency = portFlag(values, 'concurrency', 1);
-    if (concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be 1–64, not ${concurrency}`);
+    const concurrency = countFlag(values, 'concurrency', 1, 1, 64);
     const node = proxyNode(identity);
     const log = (l: string) => io.err(l);
     const primary = concurrency > 1 && !isWorker();
@@ -138,17 +137,3 @@ function labelsFlag(raw: string | undefined): Record<string, string> {
   return out;
 }
 
-function portFlag(values: Values, name: string, fallback: number): number {
-  const raw = values[name] as string | undefined;
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number 0–65535, not "${raw}"`);
-  return n;
-}
-
-function durationFlag(raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const m = /^(\d+)(ms|s)$/.exec(raw);
-  if (!m) throw new UsageError(`--drain-duration takes a duration such as 500ms or 5s, not "${raw}"`);
-  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
-}
