@@ -57,9 +57,12 @@ export class ActiveStream implements HttpStream {
   private responseBytes = 0;
   requestBytes = 0;
   private localReset = false;
-  private readonly giveUp = new AbortController();
-  /** Aborted when the client goes away before the response is complete. */
-  readonly gone: AbortSignal = this.giveUp.signal;
+  private readonly giveUpController = new AbortController();
+  /**
+   * Aborted when the request is given up — the client went away before the response was
+   * complete, or the router gave up (route timeout): upstream work for it is cancelled.
+   */
+  readonly gone: AbortSignal = this.giveUpController.signal;
 
   constructor(
     readonly req: DownstreamRequest,
@@ -96,6 +99,11 @@ export class ActiveStream implements HttpStream {
 
   get observer(): ProxyObserver {
     return this.deps.observer;
+  }
+
+  /** Gives the request up: whatever the router started upstream for it is cancelled. */
+  giveUp(): void {
+    this.giveUpController.abort();
   }
 
   /** The route configuration in force for this request. */
@@ -296,7 +304,7 @@ export class ActiveStream implements HttpStream {
     if (!complete) {
       // The client went away (or we reset it): give the upstream side up too.
       if (!this.localReset) this.responseFlags.add('DC');
-      this.giveUp.abort();
+      this.giveUp();
     }
     this.deps.observer.onStreamComplete?.({
       stream: this,

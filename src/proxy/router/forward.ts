@@ -57,12 +57,11 @@ export async function forward(stream: ActiveStream, plan: ForwardPlan): Promise<
   const started = process.hrtime.bigint();
   // Giving the request up (route timeout, client gone) cancels the try in flight, and a response
   // already flowing, so no upstream request outlives its client.
-  const giveUp = new AbortController();
-  const req: AttemptRequest = { ...request, signal: AbortSignal.any([giveUp.signal, stream.gone]) };
+  const req: AttemptRequest = { ...request, signal: stream.gone };
   let timedOut = false;
   const timer = plan.timeoutMs > 0 ? setTimeout(() => {
     timedOut = true;
-    giveUp.abort();
+    stream.giveUp();
     stream.sendLocalReply({ status: 504, body: 'upstream request timeout', flag: 'UT', details: 'upstream_response_timeout' });
   }, plan.timeoutMs) : undefined;
   // A streamed body (larger than the retry buffer) can be sent once only: no retries, as Envoy.
