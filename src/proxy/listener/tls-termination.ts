@@ -15,9 +15,8 @@
 //  - transport_socket_connect_timeout bounds the handshake (default 15 s, Istio's gateway value;
 //    Envoy's default is none).
 import type * as tls from 'node:tls';
-import { regexMatches } from '../router/string-matcher.js';
 import { dataSource, localSdsSecret, type SecretSource } from '../upstream/sds-local.js';
-import type { SanMatcher, SanType } from '../upstream/tls-config.js';
+import { readCertificateMatchers, type SanMatcher } from '../upstream/tls-config.js';
 import { asFields, durationMs, list, reject, wrapped, type Fields } from '../xds-client/fields.js';
 
 export const DOWNSTREAM_TLS_CONTEXT_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
@@ -211,7 +210,6 @@ function fromSds(config: Fields, field: string): PartialValidation {
   return { ...(secret.kind === 'validation_context' ? { trustedCa: secret.trustedCa } : {}), sans: [], hashes: [], spkis: [] };
 }
 
-const SAN_TYPES = new Set<string>(['DNS', 'URI', 'EMAIL', 'IP_ADDRESS']);
 
 function validationContext(v: Fields, field: string): PartialValidation {
   for (const key of Object.keys(v)) {
@@ -230,39 +228,8 @@ function validationContext(v: Fields, field: string): PartialValidation {
   const out: PartialValidation = { sans: [], hashes: [], spkis: [] };
   if (v.trusted_ca !== undefined) out.trustedCa = dataSource(v.trusted_ca, `${field}.trusted_ca`);
   if (v.crl !== undefined) out.crl = dataSource(v.crl, `${field}.crl`);
-  list(v.match_typed_subject_alt_names).forEach((m, i) => {
-    const at = `${field}.match_typed_subject_alt_names[${i}]`;
-    const type = String(m.san_type ?? 'SAN_TYPE_UNSPECIFIED');
-    if (!SAN_TYPES.has(type)) reject(`${at}.san_type`, `${type} is not supported (DNS, URI, EMAIL, IP_ADDRESS)`);
-    out.sans.push({ type: type as SanType, matcher: stringMatcher(m.matcher, `${at}.matcher`) });
-  });
-  list(v.match_subject_alt_names).forEach((m, i) => out.sans.push({ type: 'ANY', matcher: stringMatcher(m, `${field}.match_subject_alt_names[${i}]`) }));
-  (Array.isArray(v.verify_certificate_hash) ? v.verify_certificate_hash : []).forEach((h, i) => {
-    const hex = String(h).replace(/:/g, '').toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(hex)) reject(`${field}.verify_certificate_hash[${i}]`, `"${String(h)}" is not a SHA-256 hash in hex`);
-    out.hashes.push(hex);
-  });
-  (Array.isArray(v.verify_certificate_spki) ? v.verify_certificate_spki : []).forEach((s, i) => {
-    if (Buffer.from(String(s), 'base64').length !== 32) reject(`${field}.verify_certificate_spki[${i}]`, `"${String(s)}" is not a base64 SHA-256 hash`);
-    out.spkis.push(String(s));
-  });
+  Object.assign(out, readCertificateMatchers(v, field));
   return out;
-}
-
-function stringMatcher(value: unknown, field: string): Fields {
-  const m = asFields(value);
-  if (!m) return reject(field, 'is missing');
-  const kinds = ['exact', 'prefix', 'suffix', 'contains', 'safe_regex'].filter((k) => m[k] !== undefined);
-  if (kinds.length !== 1) reject(field, m.custom !== undefined ? 'custom matchers are not supported' : 'needs exactly one of exact, prefix, suffix, contains, safe_regex');
-  const re = asFields(m.safe_regex);
-  if (re) {
-    try {
-      regexMatches(String(re.regex ?? ''), '');
-    } catch (err) {
-      reject(`${field}.safe_regex.regex`, `is not a valid RE2 regex: ${(err as Error).message}`);
-    }
-  }
-  return m;
 }
 
 const TLS_VERSIONS: Record<string, tls.SecureVersion | undefined> = {

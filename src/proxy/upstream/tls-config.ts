@@ -223,6 +223,16 @@ function validationContext(v: Fields, field: string): PartialValidation {
   if (v.trusted_ca !== undefined && v.system_root_certs !== undefined) reject(`${field}.system_root_certs`, 'cannot be combined with trusted_ca');
   if (v.trusted_ca !== undefined) out.trustedCa = dataSource(v.trusted_ca, `${field}.trusted_ca`);
   if (v.system_root_certs !== undefined) out.trustedCa = 'system';
+  Object.assign(out, readCertificateMatchers(v, field));
+  return out;
+}
+
+/**
+ * The peer-certificate checks of a CertificateValidationContext that upstream (server) and
+ * downstream (client) verification share: SAN matchers, certificate hashes and SPKI pins.
+ */
+export function readCertificateMatchers(v: Fields, field: string): Pick<ServerValidation, 'sans' | 'hashes' | 'spkis'> {
+  const out: Pick<ServerValidation, 'sans' | 'hashes' | 'spkis'> = { sans: [], hashes: [], spkis: [] };
   list(v.match_typed_subject_alt_names).forEach((m, i) => {
     const at = `${field}.match_typed_subject_alt_names[${i}]`;
     const type = String(m.san_type ?? 'SAN_TYPE_UNSPECIFIED');
@@ -242,7 +252,7 @@ function validationContext(v: Fields, field: string): PartialValidation {
   return out;
 }
 
-function stringMatcher(value: unknown, field: string): Fields {
+export function stringMatcher(value: unknown, field: string): Fields {
   const m = asFields(value);
   if (!m) return reject(field, 'is missing');
   const kinds = ['exact', 'prefix', 'suffix', 'contains', 'safe_regex'].filter((k) => m[k] !== undefined);
