@@ -7,30 +7,14 @@
 // done, before the connection reaches the chain's terminal.
 // Certificates that cannot be read do not reject the listener (Envoy would keep it warming on the
 // missing secret): the chain refuses handshakes with the reason until the files load.
-import { X509Certificate, constants as cryptoConstants } from 'node:crypto';
+import { constants as cryptoConstants } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { FILE_POLL_MS, readSource, type SecretSource } from '../upstream/sds-local.js';
+import { checkCertificates, describeSource, FILE_POLL_MS, readSource, type SecretSource } from '../upstream/sds-local.js';
 import { verifyServerCertificate } from '../upstream/tls-verify.js';
 import type { DownstreamTlsSettings } from './tls-termination.js';
-
-function where(source: SecretSource, what: string): string {
-  return 'filename' in source ? `${what} ${source.filename}` : `inline ${what}`;
-}
-
-function checkCertificates(pem: Buffer, what: string): void {
-  const blocks = pem.toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new Error(`${what} holds no PEM certificate`);
-  for (const b of blocks) {
-    try {
-      new X509Certificate(b);
-    } catch (err) {
-      throw new Error(`${what} holds a certificate that does not parse: ${(err as Error).message}`, { cause: err });
-    }
-  }
-}
 
 /** The files a chain's TLS reads. */
 export function filesOf(s: DownstreamTlsSettings): string[] {
@@ -52,7 +36,7 @@ export function loadServerOptions(s: DownstreamTlsSettings): tls.TlsOptions {
       continue;
     }
     const chain = readSource(c.chain, 'certificate chain');
-    checkCertificates(chain, where(c.chain, 'certificate chain'));
+    checkCertificates(chain, describeSource(c.chain, 'certificate chain'));
     cert.push(chain);
     key.push({ pem: readSource(c.key, 'private key'), ...(passphrase !== undefined ? { passphrase } : {}) });
   }
@@ -61,7 +45,7 @@ export function loadServerOptions(s: DownstreamTlsSettings): tls.TlsOptions {
   const v = s.clientValidation;
   if (v) {
     opts.ca = readSource(v.trustedCa, 'trusted CA');
-    checkCertificates(opts.ca, where(v.trustedCa, 'trusted CA'));
+    checkCertificates(opts.ca, describeSource(v.trustedCa, 'trusted CA'));
     if (v.crl) opts.crl = readSource(v.crl, 'CRL');
   }
   if (s.sessionTimeoutS !== undefined) opts.sessionTimeout = s.sessionTimeoutS;
@@ -70,7 +54,7 @@ export function loadServerOptions(s: DownstreamTlsSettings): tls.TlsOptions {
     // Built once here so a key that does not match its certificate is reported now, with names.
     tls.createSecureContext(opts);
   } catch (err) {
-    const subject = s.certificates.map((c) => ('pkcs12' in c ? where(c.pkcs12, 'PKCS#12 bundle') : `${where(c.chain, 'certificate')} / ${where(c.key, 'key')}`)).join(', ');
+    const subject = s.certificates.map((c) => ('pkcs12' in c ? describeSource(c.pkcs12, 'PKCS#12 bundle') : `${describeSource(c.chain, 'certificate')} / ${describeSource(c.key, 'key')}`)).join(', ');
     throw new Error(`${subject}: ${(err as Error).message}`, { cause: err });
   }
   return opts;

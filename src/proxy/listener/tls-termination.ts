@@ -16,7 +16,7 @@
 //    Envoy's default is none).
 import type * as tls from 'node:tls';
 import { dataSource, localSdsSecret, type SecretSource } from '../upstream/sds-local.js';
-import { readCertificateMatchers, type SanMatcher } from '../upstream/tls-config.js';
+import { readCertificateMatchers, readValidationSource, type SanMatcher } from '../upstream/tls-config.js';
 import { asFields, durationMs, list, reject, wrapped, type Fields } from '../xds-client/fields.js';
 
 export const DOWNSTREAM_TLS_CONTEXT_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
@@ -174,26 +174,7 @@ const VALIDATION_FIELDS = new Set([
 type PartialValidation = Omit<ClientValidation, 'trustedCa'> & { trustedCa?: SecretSource };
 
 function readClientValidation(common: Fields, at: string): ClientValidation | undefined {
-  const inline = asFields(common.validation_context);
-  const sdsRoot = asFields(common.validation_context_sds_secret_config);
-  const combined = asFields(common.combined_validation_context);
-  if ([inline, sdsRoot, combined].filter(Boolean).length > 1) {
-    reject(`${at}.validation_context`, 'set only one of validation_context, validation_context_sds_secret_config, combined_validation_context');
-  }
-  let v: PartialValidation | undefined;
-  if (inline) v = validationContext(inline, `${at}.validation_context`);
-  else if (sdsRoot) v = fromSds(sdsRoot, `${at}.validation_context_sds_secret_config`);
-  else if (combined) {
-    const field = `${at}.combined_validation_context`;
-    for (const key of Object.keys(combined)) {
-      if (key !== 'default_validation_context' && key !== 'validation_context_sds_secret_config') reject(`${field}.${key}`, 'is not supported');
-    }
-    const defaults = validationContext(asFields(combined.default_validation_context) ?? {}, `${field}.default_validation_context`);
-    const dynamic = asFields(combined.validation_context_sds_secret_config);
-    if (!dynamic) reject(`${field}.validation_context_sds_secret_config`, 'is missing');
-    // The secret's trusted CA over the default's, as Envoy merges the two.
-    v = { ...defaults, trustedCa: fromSds(dynamic, `${field}.validation_context_sds_secret_config`).trustedCa ?? defaults.trustedCa };
-  }
+  const v = readValidationSource(common, at, validationContext, fromSds);
   if (!v) return undefined;
   if (v.trustedCa === undefined) {
     if (v.sans.length + v.hashes.length + v.spkis.length > 0 || v.crl) {

@@ -6,6 +6,7 @@
 // environment variable) and watches the files so a rotated certificate reaches new connections.
 // Names that need the mesh CA (`default`, `ROOTCA`) or a credential store (`kubernetes://…`)
 // are refused with the reason, so the cluster is NACKed instead of silently sent in plaintext.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { asFields, reject, type Fields } from '../xds-client/fields.js';
 
@@ -75,6 +76,24 @@ export function readSource(source: SecretSource, what: string): Buffer {
 }
 
 /** How often watched files are checked (a stat per file; certificates rotate in hours). */
+/** How a secret source is named in errors: `trusted CA /etc/ca.pem` or `inline trusted CA`. */
+export function describeSource(source: SecretSource, what: string): string {
+  return 'filename' in source ? `${what} ${source.filename}` : `inline ${what}`;
+}
+
+/** Checks that PEM text holds at least one certificate and that every one parses. */
+export function checkCertificates(pem: Buffer, what: string): void {
+  const blocks = pem.toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error(`${what} holds no PEM certificate`);
+  for (const b of blocks) {
+    try {
+      new X509Certificate(b);
+    } catch (err) {
+      throw new Error(`${what} holds a certificate that does not parse: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
 export const FILE_POLL_MS = 1000;
 
 /** One stat poller per path, shared by every cluster that reads the file. */

@@ -169,27 +169,41 @@ interface PartialValidation {
   spkis: string[];
 }
 
-function serverValidation(common: Fields, at: string): ServerValidation | undefined {
+/**
+ * Envoy's three ways to give a CertificateValidationContext — inline, by SDS name, or combined
+ * (the SDS secret's trusted CA over the inline defaults) — read with the caller's own readers.
+ * Upstream (server) and downstream (client) verification both take it this way.
+ */
+export function readValidationSource<T extends { trustedCa?: unknown }>(
+  common: Fields,
+  at: string,
+  read: (v: Fields, field: string) => T,
+  fromSds: (sds: Fields, field: string) => T,
+): T | undefined {
   const inline = asFields(common.validation_context);
   const sdsRoot = asFields(common.validation_context_sds_secret_config);
   const combined = asFields(common.combined_validation_context);
   if ([inline, sdsRoot, combined].filter(Boolean).length > 1) {
     reject(`${at}.validation_context`, 'set only one of validation_context, validation_context_sds_secret_config, combined_validation_context');
   }
-  let v: PartialValidation | undefined;
-  if (inline) v = validationContext(inline, `${at}.validation_context`);
-  else if (sdsRoot) v = fromSds(sdsRoot, `${at}.validation_context_sds_secret_config`);
-  else if (combined) {
+  if (inline) return read(inline, `${at}.validation_context`);
+  if (sdsRoot) return fromSds(sdsRoot, `${at}.validation_context_sds_secret_config`);
+  if (combined) {
     const field = `${at}.combined_validation_context`;
     for (const key of Object.keys(combined)) {
       if (key !== 'default_validation_context' && key !== 'validation_context_sds_secret_config') reject(`${field}.${key}`, 'is not supported');
     }
-    const defaults = validationContext(asFields(combined.default_validation_context) ?? {}, `${field}.default_validation_context`);
+    const defaults = read(asFields(combined.default_validation_context) ?? {}, `${field}.default_validation_context`);
     const dynamic = asFields(combined.validation_context_sds_secret_config);
     if (!dynamic) reject(`${field}.validation_context_sds_secret_config`, 'is missing');
     // The secret's trusted CA over the default's, as Envoy merges the two.
-    v = { ...defaults, trustedCa: fromSds(dynamic, `${field}.validation_context_sds_secret_config`).trustedCa ?? defaults.trustedCa };
+    return { ...defaults, trustedCa: fromSds(dynamic, `${field}.validation_context_sds_secret_config`).trustedCa ?? defaults.trustedCa };
   }
+  return undefined;
+}
+
+function serverValidation(common: Fields, at: string): ServerValidation | undefined {
+  const v = readValidationSource(common, at, validationContext, fromSds);
   if (!v) return undefined;
   if (v.trustedCa === undefined) {
     if (v.sans.length > 0) reject(`${at}.validation_context`, 'SAN matching without a trusted CA is insecure and not allowed (as in Envoy); add trusted_ca');

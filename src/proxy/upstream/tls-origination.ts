@@ -15,11 +15,10 @@
 //  - TLS versions default to Node's (1.2 to 1.3) where Envoy's client default tops out at 1.2.
 // A failed handshake or verification is a connect failure; `transportFailureReason` says why,
 // for the access log's %UPSTREAM_TRANSPORT_FAILURE_REASON%.
-import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { ResourceRejected, type Fields } from '../xds-client/fields.js';
-import { readSource, watchFiles, type SecretSource } from './sds-local.js';
+import { checkCertificates, describeSource, readSource, watchFiles, type SecretSource } from './sds-local.js';
 
 import { readUpstreamTls, type UpstreamTlsSettings } from './tls-config.js';
 import { VERIFY_FAILED, verifyServerCertificate } from './tls-verify.js';
@@ -29,22 +28,6 @@ export { dnsNameMatch, sanMatches, subjectAltNames } from './tls-verify.js';
 export type { SanMatcher } from './tls-config.js';
 
 // ---- Loading the certificates (CDS time, and again when a file changes) ----
-
-function certificates(pem: Buffer, what: string): void {
-  const blocks = pem.toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new Error(`${what} holds no PEM certificate`);
-  for (const b of blocks) {
-    try {
-      new X509Certificate(b);
-    } catch (err) {
-      throw new Error(`${what} holds a certificate that does not parse: ${(err as Error).message}`, { cause: err });
-    }
-  }
-}
-
-function where(source: SecretSource, what: string): string {
-  return 'filename' in source ? `${what} ${source.filename}` : `inline ${what}`;
-}
 
 /** The files a configuration reads (for watching). */
 export function filesOf(s: UpstreamTlsSettings): string[] {
@@ -60,14 +43,14 @@ export function loadSecureContext(s: UpstreamTlsSettings): tls.SecureContext {
   const ca = s.validation?.trustedCa;
   if (ca && ca !== 'system') {
     opts.ca = readSource(ca, 'trusted CA');
-    certificates(opts.ca, where(ca, 'trusted CA'));
+    checkCertificates(opts.ca, describeSource(ca, 'trusted CA'));
   }
   const c = s.certificate;
   if (c) {
     if ('pkcs12' in c) opts.pfx = readSource(c.pkcs12, 'PKCS#12 bundle');
     else {
       opts.cert = readSource(c.chain, 'certificate chain');
-      certificates(opts.cert, where(c.chain, 'certificate chain'));
+      checkCertificates(opts.cert, describeSource(c.chain, 'certificate chain'));
       opts.key = readSource(c.key, 'private key');
     }
     if (c.password) opts.passphrase = readSource(c.password, 'key password').toString().trim();
@@ -75,7 +58,7 @@ export function loadSecureContext(s: UpstreamTlsSettings): tls.SecureContext {
   try {
     return tls.createSecureContext(opts);
   } catch (err) {
-    const subject = c ? ('pkcs12' in c ? where(c.pkcs12, 'PKCS#12 bundle') : `${where(c.chain, 'certificate')} / ${where(c.key, 'key')}`) : 'TLS parameters';
+    const subject = c ? ('pkcs12' in c ? describeSource(c.pkcs12, 'PKCS#12 bundle') : `${describeSource(c.chain, 'certificate')} / ${describeSource(c.key, 'key')}`) : 'TLS parameters';
     throw new Error(`${subject}: ${(err as Error).message}`, { cause: err });
   }
 }
