@@ -11,6 +11,7 @@ import { ActiveStream, type DownstreamRequest, type DownstreamResponse } from '.
 import { endToEndHeaders, firstValue } from './headers.js';
 import type { HcmConfig } from './hcm-config.js';
 import type { ProxyObserver } from './observer.js';
+import { peerIdentity } from './peer-identity.js';
 import type { DownstreamInfo, Fields, RequestHead } from './stream.js';
 import { proxyUpgrade } from './upgrade.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
@@ -199,6 +200,8 @@ export class ConnectionManager {
       tls: (socket as TLSSocket).encrypted === true,
       ...((socket as TLSSocket).servername ? { serverName: String((socket as TLSSocket).servername) } : {}),
     };
+    const peer = peerIdentity(socket as TLSSocket);
+    if (peer) downstream.peer = peer;
     // While draining, HTTP/1 clients are told to take their next request elsewhere.
     if (this.draining && request.protocol !== 'HTTP/2') res.setHeader('connection', 'close');
     const c = this.config;

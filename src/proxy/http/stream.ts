@@ -33,6 +33,19 @@ export interface DownstreamInfo {
   tls: boolean;
   /** SNI the client asked for, over TLS. */
   serverName?: string;
+  /** The client's verified certificate, over mutual TLS (absent for plaintext or one-way TLS). */
+  peer?: PeerIdentity;
+}
+
+/**
+ * Who the client proved to be with its certificate: what authorization calls the source
+ * principal (the URI SAN `spiffe://<trust domain>/ns/<ns>/sa/<sa>`) and metrics `source_principal`.
+ */
+export interface PeerIdentity {
+  uriSans: string[];
+  dnsSans: string[];
+  /** The subject DN as OpenSSL prints it, for logs. */
+  subject: string;
 }
 
 /** What one upstream exchange reported, for retries, outlier detection and logs. */
