@@ -1,0 +1,56 @@
+// The handshake results table: per server CPU-second, the resumed/full ratio, and each full
+// rate as a share of the one-core signature ceiling; then the issue's two targets.
+import type { BenchResult } from '../common/benchmark.js';
+import { table } from '../common/markdown.js';
+import type { KeyType } from './keys.js';
+import type { HandshakeRate } from './measure.js';
+
+export interface Row {
+  target: string;
+  key: KeyType;
+  /** Where the private key lives: `in memory` or a token. */
+  where: string;
+  full: HandshakeRate;
+  resumed: HandshakeRate;
+}
+
+const n = (v: number): string => (Number.isFinite(v) ? v.toFixed(0) : '–');
+const x = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+
+/** Full ECDSA handshakes per CPU-second the in-memory proxy must reach (issue #5). */
+export const FULL_ECDSA_TARGET = 1000;
+/** Resumed handshakes must be at least this many times cheaper than full ones. */
+export const RESUMED_RATIO_TARGET = 5;
+
+export function renderReport(rows: readonly Row[], ceilings: ReadonlyMap<KeyType, number>, run: { seconds: number; loops: number; nginx: boolean }): BenchResult {
+  const body = table(
+    ['target', 'key', 'private key', 'full / CPU-s', 'resumed / CPU-s', 'resumed ÷ full', 'full ÷ openssl sign/s', 'errors'],
+    rows.map((r) => [
+      r.target, r.key, r.where, n(r.full.perCpuSecond), n(r.resumed.perCpuSecond),
+      x(r.resumed.perCpuSecond / r.full.perCpuSecond), x(r.full.perCpuSecond / (ceilings.get(r.key) ?? Number.NaN)),
+      String(r.full.errors + r.resumed.errors),
+    ]),
+  );
+  const ceilingTable = table(['key', '`openssl speed` sign/s, one core'], [...ceilings].map(([k, v]) => [k, n(v)]));
+  const proxy = rows.find((r) => r.target === 'isthmus gateway' && r.key === 'ECDSA P-256');
+  const fullMet = (proxy?.full.perCpuSecond ?? 0) >= FULL_ECDSA_TARGET;
+  const ratio = proxy ? proxy.resumed.perCpuSecond / proxy.full.perCpuSecond : Number.NaN;
+  const ratioMet = ratio >= RESUMED_RATIO_TARGET;
+  const targets = [
+    `- Full ECDSA P-256 handshakes on the Isthmus gateway ≥ ${FULL_ECDSA_TARGET} per CPU-second, key in memory: **${n(proxy?.full.perCpuSecond ?? Number.NaN)}** — ${fullMet ? 'met' : 'missed'}.`,
+    `- Resumed ≥ ${RESUMED_RATIO_TARGET}× full (ECDSA, Isthmus gateway): **${x(ratio)}** — ${ratioMet ? 'met' : 'missed'}.`,
+  ].join('\n');
+  const markdown = `How: a load process (bench/handshake/handshake-client.ts) keeps ${run.loops} TLS 1.3 connections in flight for ${run.seconds} s per cell, each doing one handshake and closing; "resumed" offers the session ticket from a first connection. Counts are divided by the CPU seconds the *server* process used in that window (read from /proc), so the client's own cost on the other core does not count. The client does not verify the certificate. ${run.nginx ? '' : 'nginx was not installed, so its rows are missing (`apt-get install -y nginx-light`). '}Keys in a PKCS#11 token: not measured yet (the token key provider is issue #5 work in progress).
+
+${body}
+
+The ceiling: a full handshake costs the server one private-key signature (plus an ECDHE key share), so one core's signatures per second bound full handshakes per CPU-second.
+
+${ceilingTable}
+
+## Targets (issue #5)
+
+${targets}
+`;
+  return { markdown, targetsMet: fullMet && ratioMet };
+}
