@@ -9,10 +9,11 @@ import type { Benchmark } from './common/benchmark.js';
 import { describeMachine, machineHeader } from './common/machine.js';
 import { controlPlaneBenchmark } from './control-plane/index.js';
 import { handshakeBenchmark } from './handshake/index.js';
+import { upBenchmark } from './up/index.js';
 import { proxyBenchmark } from './proxy/index.js';
 
 /** Sibling modules (security, mixer) join this list as they are written. */
-const BENCHMARKS: readonly Benchmark[] = [controlPlaneBenchmark, proxyBenchmark, handshakeBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [controlPlaneBenchmark, proxyBenchmark, handshakeBenchmark, upBenchmark];
 
 // Compiled to dist/bench/run.js; the repository root is two levels up.
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

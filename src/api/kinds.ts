@@ -12,6 +12,7 @@ import { authorizationPolicySpec } from './security/authorization-policy.js';
 import { requestAuthenticationSpec } from './security/request-authentication.js';
 import { telemetrySpec } from './telemetry/telemetry.js';
 import { meshConfigSpec } from './mesh/mesh-config.js';
+import { handlerSpec, instanceSpec, ruleSpec } from './policy/index.js';
 
 export interface KindInfo {
   kind: string;
@@ -38,6 +39,10 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'RequestAuthentication', group: 'security.istio.io', versions: SECURITY_VERSIONS, plural: 'requestauthentications', shortNames: ['ra'], spec: requestAuthenticationSpec },
   { kind: 'Telemetry', group: 'telemetry.istio.io', versions: ['v1', 'v1alpha1'], plural: 'telemetries', shortNames: ['telemetry'], spec: telemetrySpec },
   { kind: 'MeshConfig', group: 'config.isthmus.dev', versions: ['v1alpha1'], plural: 'meshconfigs', shortNames: ['mesh'], spec: meshConfigSpec },
+  // Mixer's policy and telemetry config, with Istio's lowercase kind names (issue #6).
+  { kind: 'handler', group: 'config.istio.io', versions: ['v1alpha2'], plural: 'handlers', shortNames: [], spec: handlerSpec },
+  { kind: 'instance', group: 'config.istio.io', versions: ['v1alpha2'], plural: 'instances', shortNames: [], spec: instanceSpec },
+  { kind: 'rule', group: 'config.istio.io', versions: ['v1alpha2'], plural: 'rules', shortNames: [], spec: ruleSpec },
 ];
 
 const BY_API = new Map<string, KindInfo>();

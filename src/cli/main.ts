@@ -2,16 +2,23 @@
 import { parseArgs } from 'node:util';
 import { COMMON_OPTIONS, EXIT, UsageError, type Command, type Io } from './command.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { caCommand } from './commands/ca.js';
 import { controlPlaneCommand } from './commands/control-plane.js';
 import { applyCommand } from './commands/apply.js';
 import { deleteCommand } from './commands/delete.js';
 import { getCommand } from './commands/get.js';
+import { mixerCommand } from './commands/mixer.js';
 import { proxyCommand } from './commands/proxy.js';
 import { proxyStatusCommand } from './commands/proxy-status.js';
 import { VERSION, versionCommand } from './commands/version.js';
+import { upCommand } from './commands/up.js';
+import { runCommand } from './commands/run.js';
 
 export const COMMANDS: readonly Command[] = [
-  applyCommand, getCommand, deleteCommand, analyzeCommand, controlPlaneCommand, proxyCommand, proxyStatusCommand, versionCommand,
+  applyCommand, getCommand, deleteCommand, analyzeCommand, controlPlaneCommand, mixerCommand, proxyCommand, proxyStatusCommand, versionCommand,
+  upCommand,
+  runCommand,
+  caCommand,
 ];
 
 const processIo: Io = {

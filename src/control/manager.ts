@@ -9,6 +9,7 @@ import { affectsOnce, buildPushContext, changeForRegistry, changeForResource, FU
 import { meshSettings } from './mesh-settings.js';
 import { cachedGenerators } from './translate/cache.js';
 import { GENERATORS } from './translate/index.js';
+import { rootCaSecretGenerator, type TrustBundleSource } from './translate/root-ca-secret.js';
 import { AdsServer, TYPE_URL, type Generator, type TypeUrl } from './xds/index.js';
 
 /** What a change that moved only endpoints can alter in a proxy's config (Istio's EDS-only push). */
@@ -19,6 +20,13 @@ const ENDPOINTS_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URL.ENDPOINT]);
  * DestinationRules, so a thousand of them are not rebuilt for a weight change.
  */
 const ROUTING_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URL.LISTENER, TYPE_URL.ROUTE]);
+
+const ROOT_CA_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URL.SECRET]);
+
+function withRootCa(generators: ReadonlyMap<TypeUrl, Generator<PushContext>>, bundle: TrustBundleSource | undefined): ReadonlyMap<TypeUrl, Generator<PushContext>> {
+  if (!bundle) return generators;
+  return new Map([...generators, [TYPE_URL.SECRET, rootCaSecretGenerator(bundle)]]);
+}
 
 function onlyVirtualServices(change: ConfigChange): boolean {
   return !change.mesh && !change.registry && change.kinds.size === 1 && change.kinds.has('VirtualService');
@@ -33,6 +41,8 @@ export interface ManagerOptions {
   log?: (line: string) => void;
   /** Replaces the translation generators (tests use this to serve a hand-built resource). */
   generators?: ReadonlyMap<TypeUrl, Generator<PushContext>>;
+  /** The CA's trust bundle, served over SDS as the Secret ROOTCA (absent: no SDS). */
+  trustBundle?: TrustBundleSource;
 }
 
 export class Manager {
@@ -57,7 +67,7 @@ export class Manager {
     // adds one per change.
     this.push = buildPushContext(this.inputs(), String(Date.now()));
     this.ads = new AdsServer<PushContext>({
-      generators: cachedGenerators(opts.generators ?? GENERATORS),
+      generators: cachedGenerators(withRootCa(opts.generators ?? GENERATORS, opts.trustBundle)),
       debounceMs: opts.debounceMs,
       metrics: this.metrics,
       log: opts.log,
@@ -107,6 +117,14 @@ export class Manager {
       }
       m.rebuild(change, types);
     }, (err) => m.log(`config watch handler failed: ${(err as Error).message}`)));
+    if (opts.trustBundle) {
+      // A new bundle is a new snapshot for SDS only; every subscriber of ROOTCA gets it.
+      const stop = opts.trustBundle.onBundleChange(() => {
+        m.push = next(m.push, m.inputs(), { kinds: new Set() });
+        m.ads.setSnapshot(m.push, () => true, ROOT_CA_ONLY);
+      });
+      m.subscriptions.push({ close: stop });
+    }
     return m;
   }
 

@@ -8,6 +8,8 @@ import { proxyConfig } from './proxy-config.js';
 
 export const OUTBOUND_TRAFFIC_MODES = ['REGISTRY_ONLY', 'ALLOW_ANY'] as const;
 export const ACCESS_LOG_ENCODINGS = ['TEXT', 'JSON'] as const;
+/** Istio's MeshConfig.ProxyPathNormalization.NormalizationType: how request paths are normalized before authorization and routing. */
+export const PATH_NORMALIZATIONS = ['NONE', 'BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES'] as const;
 
 /** A SPIFFE trust domain: lowercase letters, digits, ".", "-" and "_". */
 const trustDomain = z.string().regex(/^[a-z0-9._-]+$/, {
@@ -33,6 +35,7 @@ export const meshConfigSpec = obj({
   mixerReportServer: hostPortOrEmpty.optional(),
   disablePolicyChecks: z.boolean().optional(),
   policyCheckFailOpen: z.boolean().optional(),
+  pathNormalization: obj({ normalization: z.enum(PATH_NORMALIZATIONS).optional() }).optional(),
 }).superRefine((spec, ctx) => {
   if (spec.disablePolicyChecks === false && (spec.mixerCheckServer ?? '') === '') {
     ctx.addIssue({ code: 'custom', path: ['disablePolicyChecks'], message: 'policy checks are enabled but mixerCheckServer is not set', params: { hint: 'set mixerCheckServer to the Mixer address (host:port), or leave disablePolicyChecks true' } });

@@ -58,6 +58,8 @@ export interface ResolvedMeshConfig {
   mixerReportServer: string;
   disablePolicyChecks: boolean;
   policyCheckFailOpen: boolean;
+  /** MeshConfig pathNormalization.normalization; unset means BASE (Istio's default). */
+  pathNormalization?: 'NONE' | 'BASE' | 'MERGE_SLASHES' | 'DECODE_AND_MERGE_SLASHES';
 }
 
 export const MESH_DEFAULTS = {
@@ -93,6 +95,7 @@ export function resolveMeshConfig(spec: MeshConfigSpec = {}): ResolvedMeshConfig
     mixerReportServer: spec.mixerReportServer ?? MESH_DEFAULTS.mixerReportServer,
     disablePolicyChecks: spec.disablePolicyChecks ?? MESH_DEFAULTS.disablePolicyChecks,
     policyCheckFailOpen: spec.policyCheckFailOpen ?? MESH_DEFAULTS.policyCheckFailOpen,
+    ...(spec.pathNormalization?.normalization ? { pathNormalization: spec.pathNormalization.normalization } : {}),
   };
 }
 

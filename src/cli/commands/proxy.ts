@@ -1,8 +1,11 @@
 // `isthmus proxy`: the sidecar or gateway data plane. It registers its workload with the
 // manager through xDS node metadata (service, ports, labels, service account), takes all its
 // listeners and clusters over xDS, serves the admin, readiness and stats ports, and drains on
-// SIGTERM: stop accepting, finish what is in flight, exit.
+// SIGTERM: stop accepting, finish what is in flight, exit. With --ca-address it also has a
+// workload identity: a SPIFFE certificate from the mesh CA, kept in memory and renewed, which
+// ISTIO_MUTUAL TLS contexts (SDS names `default` and `ROOTCA`) use.
 import { adminRoutes, serveAdmin } from '../../proxy/admin/admin-server.js';
+import { createKeyProvider, IdentityAgent, IdentityFlagError, installMeshSecrets, MeshSecretStore, readIdentityFlags, type IdentitySettings } from '../../proxy/identity/index.js';
 import { MeshObserver, type ObservabilityOptions } from '../../proxy/observability/mesh-observer.js';
 import { proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
 import { singleProxy } from '../../proxy/runtime/single.js';
@@ -13,11 +16,12 @@ import { EXIT, UsageError, countFlag, durationFlag, oneOfFlag, portFlag, type Co
 export const proxyCommand: Command = {
   name: 'proxy',
   summary: 'Run a sidecar or gateway proxy configured over xDS by the control plane',
-  usage: 'isthmus proxy --xds HOST:PORT [--xds-mode sotw|delta] --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--concurrency 1] [--drain-duration 5s] [--access-log PATH|/dev/stdout] [--access-log-format text|json] [--metrics on|off] [--zipkin URL | --otlp URL] [--trace-sampling 1]',
+  usage: 'isthmus proxy --xds HOST:PORT [--xds-mode sotw|delta] --service NAME [--namespace default] [--labels k=v,…] [--service-account SA] [--app-port P] [--port-name http] [--inbound-port 15006] [--outbound-port 15001] [--admin-port 15000] [--readiness-port 15021] [--stats-port 15090] [--ip 127.0.0.1] [--type sidecar|gateway] [--concurrency 1] [--drain-duration 5s] [--access-log PATH|/dev/stdout] [--access-log-format text|json] [--metrics on|off] [--zipkin URL | --otlp URL] [--trace-sampling 1] [--ca-address HOST:PORT --ca-root FILE [--token-file FILE] [--trust-domain cluster.local] [--cert-ttl 24h] [--renew-fraction 0.5] [--private-key-provider file|pkcs11]]',
   examples: [
     'isthmus proxy --xds 127.0.0.1:15010 --service reviews --labels version=v1 --app-port 9080 --inbound-port 19080',
     'HTTP_PROXY=http://127.0.0.1:15001 curl http://reviews.default.svc.cluster.local:9080/',
     'isthmus proxy --xds 127.0.0.1:15010 --service ingressgateway --type gateway --labels istio=ingressgateway --outbound-port 0',
+    'isthmus proxy --xds 127.0.0.1:15010 --service reviews --service-account reviews --app-port 9080 --inbound-port 19080 --ca-address 127.0.0.1:15012 --ca-root ca/root-cert.pem --token-file reviews.jwt',
   ],
   options: {
     xds: { type: 'string' },
@@ -44,6 +48,13 @@ export const proxyCommand: Command = {
     zipkin: { type: 'string' },
     otlp: { type: 'string' },
     'trace-sampling': { type: 'string' },
+    'ca-address': { type: 'string' },
+    'ca-root': { type: 'string' },
+    'token-file': { type: 'string' },
+    'trust-domain': { type: 'string' },
+    'cert-ttl': { type: 'string' },
+    'renew-fraction': { type: 'string' },
+    'private-key-provider': { type: 'string' },
   },
   async run(values, _pos, io) {
     const xds = values.xds as string | undefined;
@@ -53,12 +64,18 @@ export const proxyCommand: Command = {
     const service = values.service as string | undefined;
     if (!service) throw new UsageError('--service NAME is required (the workload\'s service, e.g. reviews)');
     const type = oneOfFlag(values, 'type', ['sidecar', 'gateway'], 'sidecar') as 'sidecar' | 'gateway';
+    const namespace = (values.namespace as string | undefined) ?? 'default';
+    const mesh = identityFlags(values, namespace);
+    const labels = labelsFlag(values.labels as string | undefined);
+    // Istio's injector labels sidecars so; the manager sends ISTIO_MUTUAL (auto mTLS) only to them.
+    if (mesh) labels['security.istio.io/tlsMode'] = 'istio';
+    const serviceAccount = (values['service-account'] as string | undefined) ?? (mesh ? mesh.identity.serviceAccount : undefined);
     const identity: ProxyIdentity = {
       type,
       service,
-      namespace: (values.namespace as string | undefined) ?? 'default',
-      labels: labelsFlag(values.labels as string | undefined),
-      ...(values['service-account'] ? { serviceAccount: values['service-account'] as string } : {}),
+      namespace,
+      labels,
+      ...(serviceAccount ? { serviceAccount } : {}),
       ip: (values.ip as string | undefined) ?? '127.0.0.1',
       portName: (values['port-name'] as string | undefined) ?? 'http',
       inboundPort: portFlag(values, 'inbound-port', 15006),
@@ -72,12 +89,15 @@ export const proxyCommand: Command = {
     const drainMs = durationFlag(values, 'drain-duration') ?? 5000;
 
     const concurrency = countFlag(values, 'concurrency', 1, 1, 64);
+    // Workers would each need the workload key; the primary does not hand keys to other processes.
+    if (mesh && concurrency > 1) throw new UsageError('--ca-address works with --concurrency 1 only for now (the workload identity is not shared with worker processes yet)');
     const node = proxyNode(identity);
     const log = (l: string) => io.err(l);
     const primary = concurrency > 1 && !isWorker();
     // Traffic (and so observability) lives in the workers; the primary only merges their metrics.
     const observer = primary ? undefined : new MeshObserver({ node, log, ...observabilityFlags(values) });
-    const options = { xds, xdsMode, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}) };
+    const agent = mesh ? await identityAgent(mesh, log) : undefined;
+    const options = { xds, xdsMode, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}), ...(agent ? { identity: agent } : {}) };
     const metrics = () => observer?.metricsText() ?? Promise.resolve('');
     if (isWorker()) {
       runWorker(options, { metrics });
@@ -97,12 +117,14 @@ export const proxyCommand: Command = {
     const readiness = await serveAdmin('0.0.0.0', readinessPort, { '/healthz/ready': routes['/healthz/ready']! });
     const stats = await serveAdmin('0.0.0.0', statsPort, { '/stats/prometheus': routes['/stats/prometheus']! });
     io.out(`admin http://127.0.0.1:${admin.port} readiness http://127.0.0.1:${readiness.port}/healthz/ready stats http://127.0.0.1:${stats.port}/stats/prometheus`);
+    agent?.start();
     proxy.start();
     process.once('SIGTERM', () => void stop());
     process.once('SIGINT', () => void stop());
     await Promise.race([proxy.ready(), exited]);
     if (!stopping) io.out('ready');
     await exited;
+    await agent?.close();
     await observer?.close();
     admin.server.close();
     readiness.server.close();
@@ -110,6 +132,29 @@ export const proxyCommand: Command = {
     return EXIT.OK;
   },
 };
+
+/** --ca-address and friends; the service account defaults to Kubernetes' `default`. */
+function identityFlags(values: Values, namespace: string): IdentitySettings | undefined {
+  try {
+    return readIdentityFlags(values, { namespace, serviceAccount: (values['service-account'] as string | undefined) ?? 'default' });
+  } catch (err) {
+    if (err instanceof IdentityFlagError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** The workload identity agent, with the process's mesh secrets installed for TLS contexts to read. */
+async function identityAgent(mesh: IdentitySettings, log: (line: string) => void): Promise<IdentityAgent> {
+  let keyProvider;
+  try {
+    keyProvider = await createKeyProvider(mesh.keyProvider);
+  } catch (err) {
+    throw new UsageError(`--private-key-provider ${mesh.keyProvider}: ${(err as Error).message}`);
+  }
+  const store = new MeshSecretStore();
+  installMeshSecrets(store);
+  return new IdentityAgent({ ...mesh, keyProvider, store, log });
+}
 
 function observabilityFlags(values: Values): Omit<ObservabilityOptions, 'node' | 'log'> {
   const metrics = oneOfFlag(values, 'metrics', ['on', 'off'], 'on') === 'on';

@@ -6,8 +6,10 @@ import type { Resource } from '../../api/resource.js';
 import { changedHosts } from '../../registry/snapshot.js';
 import type { RegistrySnapshot, Service } from '../../registry/types.js';
 import type { ProxyNode } from './proxy.js';
+import { buildAuthorizationPolicyIndex } from './authorization-policy-index.js';
 import { buildDestinationRuleIndex } from './destination-rule-index.js';
 import { buildGatewayIndex } from './gateway-index.js';
+import { buildPeerAuthenticationIndex } from './peer-authentication-index.js';
 import { PushContext, type PushIndexes, type PushInputs } from './push-context.js';
 import { buildServiceIndex } from './service-index.js';
 import { buildSidecarIndex } from './sidecar-scope.js';
@@ -131,6 +133,9 @@ export function next(prev: PushContext, inputs: PushInputs, change: ConfigChange
     destinationRules: touched('DestinationRule') ? buildDestinationRuleIndex(inputs.resources, inputs.domainSuffix) : p.destinationRules,
     sidecars: touched('Sidecar') || inputs.mesh.rootNamespace !== prev.mesh.rootNamespace ? buildSidecarIndex(inputs.resources, inputs.mesh.rootNamespace) : p.sidecars,
     gateways: touched('Gateway') ? buildGatewayIndex(inputs.resources) : p.gateways,
+    peerAuthentications: touched('PeerAuthentication') ? buildPeerAuthenticationIndex(inputs.resources) : p.peerAuthentications,
+    authorizationPolicies: touched('AuthorizationPolicy') || inputs.mesh.rootNamespace !== prev.mesh.rootNamespace
+      ? buildAuthorizationPolicyIndex(inputs.resources, inputs.mesh.rootNamespace) : p.authorizationPolicies,
   };
   const n = Number(prev.version);
   return new PushContext(inputs, indexes, Number.isFinite(n) ? String(n + 1) : `${prev.version}+1`);
@@ -145,6 +150,12 @@ export function affects(change: ConfigChange, proxy: ProxyNode, push: PushContex
     const ns = change.namespaces;
     if (!ns || ns.has(proxy.namespace) || ns.has(push.mesh.rootNamespace)) return true;
   }
+  // Authorization becomes RBAC filters on the inbound and gateway listeners of every kind of proxy but proxyless.
+  if (change.kinds.has('AuthorizationPolicy') && proxy.type !== 'proxyless') return true;
+  // PeerAuthentication decides inbound chains and, through auto mTLS, clients' clusters and endpoints.
+  if (change.kinds.has('PeerAuthentication') && proxy.type !== 'proxyless') return true;
+  // RequestAuthentication becomes the jwt_authn filter on the same inbound and gateway listeners.
+  if (change.kinds.has('RequestAuthentication') && proxy.type !== 'proxyless') return true;
   // Routers bind VirtualServices by gateway, whose hosts need not be services.
   if (change.kinds.has('VirtualService') && isRouter) return true;
   if (!hostAware(change)) return false;

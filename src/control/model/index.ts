@@ -8,3 +8,7 @@ export { selectSidecar, buildSidecarScope, type SidecarScope, type EgressHost, t
 export { gatewaysForLabels, type GatewayEntry, type GatewayIndex } from './gateway-index.js';
 export { isVisibleTo, normaliseExportTo } from './visibility.js';
 export type { ServiceIndex } from './service-index.js';
+export { authorizationPoliciesFor, policyApplies, GATEWAY_NAME_LABEL, type AuthorizationPolicyEntry, type AuthorizationPolicyIndex } from './authorization-policy-index.js';
+export { TLS_MODE_LABEL, TLS_MODE_ISTIO, hasMeshIdentity } from './mesh-identity.js';
+export { applicablePolicies, workloadMode, portMode, namespaceMode, type MtlsMode, type PeerAuthenticationEntry, type PeerAuthenticationIndex } from './peer-authentication-index.js';
+export { requestAuthenticationsFor, requestAuthenticationApplies, type RequestAuthenticationEntry, type RequestAuthenticationIndex } from './request-authentication-index.js';

@@ -5,7 +5,9 @@ import type { Resource } from '../../api/resource.js';
 import type { ResolvedMeshConfig } from '../../api/mesh/resolve.js';
 import { type Endpoint, type RegistrySnapshot, type Service } from '../../registry/types.js';
 import type { ProxyNode } from './proxy.js';
+import { authorizationPoliciesFor, buildAuthorizationPolicyIndex, type AuthorizationPolicyEntry, type AuthorizationPolicyIndex } from './authorization-policy-index.js';
 import { buildDestinationRuleIndex, lookupDestinationRule, type DestinationRuleEntry, type DestinationRuleIndex } from './destination-rule-index.js';
+import { buildPeerAuthenticationIndex, applicablePolicies, namespaceMode, portMode, type MtlsMode, type PeerAuthenticationIndex } from './peer-authentication-index.js';
 import { buildGatewayIndex, gatewaysForLabels, type GatewayEntry, type GatewayIndex } from './gateway-index.js';
 import { buildServiceIndex, endpointKey, type ServiceIndex } from './service-index.js';
 import { buildSidecarIndex, buildSidecarScope, selectSidecar, type SidecarIndex, type SidecarScope } from './sidecar-scope.js';
@@ -26,6 +28,8 @@ export interface PushIndexes {
   readonly destinationRules: DestinationRuleIndex;
   readonly sidecars: SidecarIndex;
   readonly gateways: GatewayIndex;
+  readonly peerAuthentications: PeerAuthenticationIndex;
+  readonly authorizationPolicies: AuthorizationPolicyIndex;
 }
 
 export class PushContext {
@@ -124,6 +128,21 @@ export class PushContext {
   gatewaysFor(proxy: ProxyNode): GatewayEntry[] {
     return proxy.type === 'router' ? gatewaysForLabels(this.indexes.gateways, proxy.labels) : [];
   }
+
+  /** The PeerAuthentication mode of a workload's port (Istio's precedence; PERMISSIVE by default). */
+  peerAuthenticationMode(namespace: string, labels: Readonly<Record<string, string>>, port: number): MtlsMode {
+    return portMode(applicablePolicies(this.indexes.peerAuthentications, { namespace, labels, rootNamespace: this.mesh.rootNamespace }), port);
+  }
+
+  /** The mode a client may assume for a namespace's servers: its namespace policy, else the mesh's. */
+  namespacePeerAuthenticationMode(namespace: string): MtlsMode {
+    return namespaceMode(this.indexes.peerAuthentications, namespace, this.mesh.rootNamespace);
+  }
+
+  /** AuthorizationPolicies that apply to the proxy's workload (root namespace first, then by age). */
+  authorizationPoliciesFor(proxy: ProxyNode): AuthorizationPolicyEntry[] {
+    return authorizationPoliciesFor(this.indexes.authorizationPolicies, proxy);
+  }
 }
 
 function pickService(candidates: readonly Service[], namespace: string): Service | undefined {
@@ -137,6 +156,8 @@ export function buildIndexes(inputs: PushInputs): PushIndexes {
     destinationRules: buildDestinationRuleIndex(inputs.resources, inputs.domainSuffix),
     sidecars: buildSidecarIndex(inputs.resources, inputs.mesh.rootNamespace),
     gateways: buildGatewayIndex(inputs.resources),
+    peerAuthentications: buildPeerAuthenticationIndex(inputs.resources),
+    authorizationPolicies: buildAuthorizationPolicyIndex(inputs.resources, inputs.mesh.rootNamespace),
   };
 }
 

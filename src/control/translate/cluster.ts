@@ -4,9 +4,10 @@
 import { structProto } from '../xds/protos.js';
 import { isHttpLike } from '../../registry/protocol.js';
 import type { Service, ServicePort } from '../../registry/types.js';
+import { autoMtlsSocketMatches, mtlsEndpointKeys, mtlsEndpointMetadata, usesAutoMtls } from './auto-mtls.js';
 import type { TranslateContext } from './context.js';
 import { circuitBreakers, connectTimeout, protocolOptions, tcpKeepalive } from './connection-pool.js';
-import { loadAssignment } from './endpoints.js';
+import { loadAssignment, type LoadAssignmentOptions } from './endpoints.js';
 import { lbFields } from './load-balancer.js';
 import { clusterName } from './names.js';
 import { outlierDetection } from './outlier.js';
@@ -57,9 +58,15 @@ export function buildCluster(ctx: TranslateContext, target: ClusterTarget): Fiel
     const labels = subsetLabels(dr?.spec, subset) ?? {};
     const eps = ctx.push.endpoints(service, port.port).filter((e) => Object.entries(labels).every(([k, v]) => e.labels[k] === v));
     const chosen = type === 'STRICT_DNS' ? eps : eps.slice(0, 1);
+    const mtls = new Set(usesAutoMtls(ctx, service, policy.tls) ? mtlsEndpointKeys(ctx, service, chosen) : []);
+    const lbEndpoint = (e: (typeof chosen)[number]): Fields => {
+      const out: Fields = { endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } }, load_balancing_weight: u32(Math.max(1, e.weight)) };
+      if (mtls.has(`${e.address}:${e.port}`)) out.metadata = mtlsEndpointMetadata();
+      return out;
+    };
     cluster.load_assignment = {
       cluster_name: name,
-      endpoints: [{ locality: {}, load_balancing_weight: u32(1), lb_endpoints: chosen.map((e) => ({ endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } }, load_balancing_weight: u32(Math.max(1, e.weight)) })) }],
+      endpoints: [{ locality: {}, load_balancing_weight: u32(1), lb_endpoints: chosen.map(lbEndpoint) }],
     };
   } else if (type === 'ORIGINAL_DST') {
     cluster.lb_policy = 'CLUSTER_PROVIDED';
@@ -80,8 +87,14 @@ export function buildCluster(ctx: TranslateContext, target: ClusterTarget): Fiel
     const keepalive = tcpKeepalive(policy.connectionPool);
     if (keepalive) cluster.upstream_connection_options = keepalive;
   }
-  const tls = upstreamTls(policy.tls, { host: service.hostname, port: port.port, subset, subjectAltNames: spiffeIds(ctx, target) }, ctx.kind);
-  if (tls) cluster.transport_socket = tls;
+  const tlsTarget = { host: service.hostname, port: port.port, subset, subjectAltNames: spiffeIds(ctx, target) };
+  if (type !== 'ORIGINAL_DST' && usesAutoMtls(ctx, service, policy.tls)) {
+    // Which socket an endpoint takes is its metadata's choice (auto-mtls.ts).
+    cluster.transport_socket_matches = autoMtlsSocketMatches(upstreamTls({ mode: 'ISTIO_MUTUAL' }, tlsTarget, ctx.kind) as Fields);
+  } else {
+    const tls = upstreamTls(policy.tls, tlsTarget, ctx.kind);
+    if (tls) cluster.transport_socket = tls;
+  }
   // Struct values go through structProto: protobufjs's Struct wants its own field shapes.
   if (!proxyless && isHttpLike(port.protocol)) cluster.metadata = { filter_metadata: { istio: structProto({ services: [{ host: service.hostname, namespace: service.namespace }] }) } };
   return cluster;
@@ -91,13 +104,16 @@ export function buildCluster(ctx: TranslateContext, target: ClusterTarget): Fiel
 export function buildLoadAssignment(ctx: TranslateContext, target: ClusterTarget): Fields {
   const dr = ctx.push.destinationRule(ctx.proxy, target.service.hostname, target.service.namespace);
   const policy = effectivePolicy(dr?.spec, target.subset, target.port.port);
-  return loadAssignment(target.name, ctx.push.endpoints(target.service, target.port.port), {
+  const eps = ctx.push.endpoints(target.service, target.port.port);
+  const opts: LoadAssignmentOptions = {
     kind: ctx.kind,
     subsetLabels: subsetLabels(dr?.spec, target.subset),
     locality: ctx.proxy.locality,
     localityLb: policy.loadBalancer?.localityLbSetting,
     failover: policy.outlierDetection !== undefined,
-  });
+  };
+  if (usesAutoMtls(ctx, target.service, policy.tls)) opts.mtlsEndpoints = mtlsEndpointKeys(ctx, target.service, eps);
+  return loadAssignment(target.name, eps, opts);
 }
 
 type DiscoveryType = 'EDS' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'ORIGINAL_DST';

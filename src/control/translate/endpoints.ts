@@ -8,6 +8,7 @@ import type { LocalityLbSetting } from '../../api/networking/destination-rule.js
 import type { Endpoint } from '../../registry/types.js';
 import { labelsMatch } from '../../registry/workloads.js';
 import type { Locality } from '../model/proxy.js';
+import { mtlsEndpointMetadata } from './auto-mtls.js';
 import type { ClientKind } from './context.js';
 import { socketAddress, u32 } from './proto.js';
 
@@ -18,6 +19,8 @@ export interface LoadAssignmentOptions {
   localityLb?: LocalityLbSetting;
   /** Failover by proximity needs outlier detection to notice a failing locality. */
   failover: boolean;
+  /** Auto mTLS: `address:port` of the endpoints that take the cluster's `tlsMode-istio` socket. */
+  mtlsEndpoints?: readonly string[];
 }
 
 function splitLocality(l: string): { region: string; zone: string; sub_zone: string } {
@@ -58,12 +61,14 @@ export function selectEndpoints(eps: readonly Endpoint[], opts: LoadAssignmentOp
   });
 }
 
-export function lbEndpoint(e: Endpoint): Record<string, unknown> {
-  return {
+export function lbEndpoint(e: Endpoint, mtls = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {
     endpoint: { address: socketAddress(e.address, e.port) },
     health_status: e.health,
     load_balancing_weight: u32(Math.max(1, e.weight)),
   };
+  if (mtls) out.metadata = mtlsEndpointMetadata();
+  return out;
 }
 
 /**
@@ -76,7 +81,7 @@ const built = new WeakMap<readonly Endpoint[], Map<string, Record<string, unknow
 export function loadAssignment(clusterName: string, eps: readonly Endpoint[], opts: LoadAssignmentOptions): Record<string, unknown> {
   let byInputs = built.get(eps);
   if (!byInputs) built.set(eps, (byInputs = new Map()));
-  const key = JSON.stringify([clusterName, opts.kind, opts.subsetLabels ?? null, opts.locality ?? null, opts.localityLb ?? null, opts.failover]);
+  const key = JSON.stringify([clusterName, opts.kind, opts.subsetLabels ?? null, opts.locality ?? null, opts.localityLb ?? null, opts.failover, opts.mtlsEndpoints ?? null]);
   let cla = byInputs.get(key);
   if (!cla) byInputs.set(key, (cla = buildLoadAssignment(clusterName, eps, opts)));
   return cla;
@@ -87,6 +92,7 @@ function buildLoadAssignment(clusterName: string, eps: readonly Endpoint[], opts
   const groups = new Map<string, Endpoint[]>();
   for (const e of selected) groups.set(e.locality, [...(groups.get(e.locality) ?? []), e]);
   const client = proxyLocality(opts.locality);
+  const mtls = new Set(opts.mtlsEndpoints ?? []);
   const distribute = opts.localityLb?.enabled === false ? undefined
     : opts.localityLb?.distribute?.find((d) => d.from !== undefined && localityMatches(d.from, client));
   const failover = opts.failover && opts.localityLb?.enabled !== false && client !== '' && !distribute;
@@ -100,7 +106,7 @@ function buildLoadAssignment(clusterName: string, eps: readonly Endpoint[], opts
     }
     out.push({
       locality: splitLocality(locality),
-      lb_endpoints: members.map(lbEndpoint),
+      lb_endpoints: members.map((e) => lbEndpoint(e, mtls.has(`${e.address}:${e.port}`))),
       load_balancing_weight: u32(weight),
       priority: failover ? proximity(client, locality) : 0,
     });

@@ -29,7 +29,7 @@ export function httpServersOnPort(gateways: readonly GatewayEntry[], port: numbe
 }
 
 /** `ns/host` server host → whether a VirtualService in `vsNamespace` may use it, and the DNS part. */
-function serverHost(entry: string, gatewayNamespace: string, vsNamespace: string): string | undefined {
+export function serverHost(entry: string, gatewayNamespace: string, vsNamespace: string): string | undefined {
   const slash = entry.indexOf('/');
   if (slash < 0) return entry;
   const ns = entry.slice(0, slash);
@@ -38,7 +38,7 @@ function serverHost(entry: string, gatewayNamespace: string, vsNamespace: string
 }
 
 /** The VirtualService hosts a server admits, each narrowed to the more specific of the two. */
-function admittedHosts(vsHosts: readonly string[], server: Server, gatewayNamespace: string, vsNamespace: string): string[] {
+export function admittedHosts(vsHosts: readonly string[], server: Server, gatewayNamespace: string, vsNamespace: string): string[] {
   const out: string[] = [];
   for (const entry of server.hosts) {
     const dns = serverHost(entry, gatewayNamespace, vsNamespace);

@@ -1,6 +1,7 @@
 // The HttpConnectionManager every HTTP listener carries. gRPC clients understand only the
 // fault and router filters, so theirs has exactly those (router last, as gRPC requires);
 // sidecars and gateways also get CORS.
+import { withRbacFilters } from './authz.js';
 import type { ClientKind } from './context.js';
 import { adsConfigSource, any } from './proto.js';
 import { EXT, FILTER } from './type-urls.js';
@@ -15,6 +16,11 @@ export interface HcmOptions {
   useRemoteAddress?: boolean;
   /** HTTP-proxy mode: clients send absolute-form request targets (`GET http://host/path`). */
   absoluteUrls?: boolean;
+  /** Authorization (authz.ts): RBAC filters (after jwt_authn, before the rest) and path normalization fields. */
+  rbac?: Record<string, unknown>[];
+  hcmFields?: Record<string, unknown>;
+  /** Request authentication (jwt-authn.ts): the jwt_authn filter, first in the chain. */
+  jwtAuthn?: Record<string, unknown>;
 }
 
 function filter(name: string, typeUrl: string): Record<string, unknown> {
@@ -36,6 +42,9 @@ export function httpConnectionManager(o: HcmOptions): Record<string, unknown> {
     hcm.upgrade_configs = [{ upgrade_type: 'websocket' }];
     if (o.useRemoteAddress) hcm.use_remote_address = { value: true };
     if (o.absoluteUrls) hcm.http_protocol_options = { allow_absolute_url: { value: true } };
+    if (o.jwtAuthn) hcm.http_filters = [o.jwtAuthn, ...(hcm.http_filters as Record<string, unknown>[])];
+    if (o.rbac?.length) hcm.http_filters = withRbacFilters(hcm.http_filters as Record<string, unknown>[], o.rbac);
+    if (o.hcmFields) Object.assign(hcm, o.hcmFields);
   }
   return any(EXT.HCM, hcm);
 }

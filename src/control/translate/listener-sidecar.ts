@@ -7,11 +7,15 @@
 //    `"<port>"`), for transparent capture later.
 //  - `<bind>_<port>` for Sidecar egress listeners with a port: listener-egress.ts.
 //  - `inbound_<address>_<port>`: the workload's own registered ports, bound on its address and
-//    forwarded to the application on loopback through `inbound|<port>||<host>`.
+//    forwarded to the application on loopback through `inbound|<port>||<host>`; for a sidecar
+//    with a mesh identity, PeerAuthentication decides its TLS chains (inbound-tls.ts).
 import { isHttpLike } from '../../registry/protocol.js';
 import type { Endpoint, PortProtocol, Service } from '../../registry/types.js';
 import type { TranslateContext } from './context.js';
+import { authzHcmOptions } from './authz.js';
 import { httpFilterChain } from './hcm.js';
+import { jwtHcmOptions } from './jwt-authn.js';
+import { inboundChains, inboundMtlsMode, tlsInspector } from './inbound-tls.js';
 import { HTTP_PROXY_ROUTE, OUTBOUND_BIND, clusterName, outboundListenerName, sidecarRouteName } from './names.js';
 import { any, bool, socketAddress, u32 } from './proto.js';
 import { EXT, FILTER } from './type-urls.js';
@@ -80,6 +84,8 @@ export function inboundListener(ctx: TranslateContext, p: InboundPort): Fields {
   const cluster = inboundClusterName(p);
   const chain = isHttpLike(p.protocol)
     ? httpFilterChain({
+      ...jwtHcmOptions(ctx),
+      ...authzHcmOptions(ctx),
       kind: ctx.kind,
       statPrefix: `inbound_${p.port}`,
       routeConfig: {
@@ -88,12 +94,15 @@ export function inboundListener(ctx: TranslateContext, p: InboundPort): Fields {
       },
     })
     : { filters: [{ name: FILTER.TCP_PROXY, typed_config: any(EXT.TCP_PROXY, { stat_prefix: cluster, cluster }) }] };
-  return {
+  const { chains, inspectsTls } = inboundChains(inboundMtlsMode(ctx, p.port), chain, isHttpLike(p.protocol));
+  const listener: Fields = {
     name: `inbound_${p.address}_${p.port}`,
     address: socketAddress(p.address, p.port),
     traffic_direction: 'INBOUND',
-    filter_chains: [chain],
+    filter_chains: chains,
   };
+  if (inspectsTls) listener.listener_filters = [tlsInspector()];
+  return listener;
 }
 
 export function inboundCluster(p: InboundPort): Fields {

@@ -9,6 +9,7 @@ import type { FilterStatus } from './filter.js';
 import { grpcStatusForHttp, isGrpcContentType } from './grpc-status.js';
 import type { ConfiguredFilter } from './hcm-config.js';
 import type { ProxyObserver } from './observer.js';
+import type { UpgradeSocket } from './upgrade.js';
 import type { DownstreamInfo, Fields, Headers, HttpStream, LocalReply, RequestHead, ResponseFlag, ResponseHead, UpstreamInfo } from './stream.js';
 
 export type DownstreamRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -25,6 +26,8 @@ export interface StreamDeps {
   observer: ProxyObserver;
   serverName: string;
   log(line: string): void;
+  /** Set for an HTTP/1.1 Upgrade (WebSocket): the router splices this socket instead of forwarding. */
+  upgrade?: UpgradeSocket;
 }
 
 export interface ResponseBody {
@@ -95,6 +98,11 @@ export class ActiveStream implements HttpStream {
 
   get log(): (line: string) => void {
     return this.deps.log;
+  }
+
+  /** The upgrade socket when this request asks to switch protocols (WebSocket). */
+  get upgrade(): UpgradeSocket | undefined {
+    return this.deps.upgrade;
   }
 
   get observer(): ProxyObserver {

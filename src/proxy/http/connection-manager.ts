@@ -13,8 +13,9 @@ import type { HcmConfig } from './hcm-config.js';
 import type { ProxyObserver } from './observer.js';
 import { peerIdentity } from './peer-identity.js';
 import type { DownstreamInfo, Fields, RequestHead } from './stream.js';
-import { proxyUpgrade } from './upgrade.js';
+import type { UpgradeSocket } from './upgrade.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
+import { applyPathNormalization } from './path-normalization.js';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
@@ -113,12 +114,12 @@ export class ConnectionManager {
         socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
         return;
       }
-      const request = this.requestHead(req, socket);
-      if (!request) {
-        socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
-        return;
-      }
-      proxyUpgrade(req, socket, head, request, this.routeTable(), this.deps.clusters, this.deps.log);
+      // Node hands upgrades over without a response object; one bound to the socket lets the
+      // filters answer (403, 401, 429 …) exactly as they answer any request.
+      const res = new http.ServerResponse(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket);
+      this.onRequest(req, res, { socket, head });
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable) return socket.destroy();
@@ -183,7 +184,7 @@ export class ConnectionManager {
     };
   }
 
-  private onRequest(req: DownstreamRequest, res: DownstreamResponse): void {
+  private onRequest(req: DownstreamRequest, res: DownstreamResponse, upgrade?: UpgradeSocket): void {
     const socket = req.socket as Socket;
     const request = this.requestHead(req, socket);
     if (!request) {
@@ -192,6 +193,8 @@ export class ConnectionManager {
       res.end(body);
       return;
     }
+    const normalized = applyPathNormalization(request, this.config.pathNormalization);
+    if (normalized) return void res.writeHead(normalized.status, { ...normalized.headers, 'content-length': String(Buffer.byteLength(normalized.body)) }).end(normalized.body);
     const downstream: DownstreamInfo = {
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
@@ -214,6 +217,7 @@ export class ConnectionManager {
       observer: this.deps.observer,
       serverName: c.serverName,
       log: this.deps.log,
+      ...(upgrade ? { upgrade } : {}),
     });
     stream.run();
   }

@@ -2,6 +2,7 @@
 // from, the filter chain (each filter built from its factory; an unknown filter rejects the
 // listener unless marked optional) and the codec's limits and timeouts.
 import { asFields, durationMs, list, reject, wrapped } from '../xds-client/fields.js';
+import { readPathNormalization, type PathNormalization } from './path-normalization.js';
 import { FilterConfigError, type FilterContext, type HttpFilter, type HttpFilterFactory } from './filter.js';
 import type { Fields } from './stream.js';
 
@@ -29,6 +30,8 @@ export interface HcmConfig {
   streamIdleTimeoutMs: number;
   /** Envoy's server_name and server_header_transformation. */
   serverName: string;
+  /** normalize_path, merge_slashes, path_with_escaped_slashes_action (path-normalization.ts). */
+  pathNormalization?: PathNormalization;
 }
 
 /**
@@ -59,7 +62,7 @@ export function readHcm(hcm: Fields, field: string, factories: ReadonlyMap<strin
     try {
       filters.push({ name, filter: factory.create(config, ctx) });
     } catch (err) {
-      if (err instanceof FilterConfigError) reject(`${at}.typed_config.${err.field}`, err.reason);
+      if (err instanceof FilterConfigError) reject(`${at}.typed_config.${err.field}`, `filter "${name}": ${err.reason}`);
       throw err;
     }
   });
@@ -81,5 +84,6 @@ export function readHcm(hcm: Fields, field: string, factories: ReadonlyMap<strin
     idleTimeoutMs: durationMs(common?.idle_timeout) ?? DEFAULT_IDLE_MS,
     streamIdleTimeoutMs: durationMs(hcm.stream_idle_timeout) ?? DEFAULT_STREAM_IDLE_MS,
     serverName: typeof hcm.server_name === 'string' && hcm.server_name !== '' ? hcm.server_name : 'isthmus',
+    pathNormalization: readPathNormalization(hcm, field),
   };
 }

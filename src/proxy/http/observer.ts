@@ -40,6 +40,10 @@ export interface TcpSummary {
   flag?: string;
   upstreamTransportFailureReason?: string;
   startTime: number;
+  /** The downstream connection was TLS-terminated by the chain. */
+  tls?: boolean;
+  /** The URI SAN of the client's verified certificate (mutual TLS), for source_principal. */
+  peerPrincipal?: string;
 }
 
 export interface TcpObserver {

@@ -1,12 +1,19 @@
-// WebSocket (HTTP/1.1 Upgrade) through the proxy: route the upgrade request like any other,
-// connect to an endpoint of the chosen cluster, replay the request head, then splice the two
-// sockets together for as long as either side keeps them open.
+// WebSocket (HTTP/1.1 Upgrade) through the proxy. The upgrade request runs the listener's HTTP
+// filters like any other (authorization, JWT, rate limits answer it with a normal response);
+// the router then hands it here with the cluster it chose: connect to an endpoint, replay the
+// request head, and splice the two sockets together for as long as either side keeps them open.
 import type * as http from 'node:http';
 import * as net from 'node:net';
-import { matchRoute, pickWeightedCluster } from '../router/route-match.js';
+import type { RouteMatchResult } from '../router/route-match.js';
 import { rewriteRequest } from '../router/rewrite.js';
-import type { ClusterManager } from '../upstream/cluster-manager.js';
+import type { UpstreamCluster } from '../upstream/cluster.js';
 import type { Fields, RequestHead } from './stream.js';
+
+/** The socket and already-read bytes Node hands over with an upgrade request. */
+export interface UpgradeSocket {
+  socket: net.Socket;
+  head: Buffer;
+}
 
 function refuse(socket: net.Socket, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
@@ -14,19 +21,14 @@ function refuse(socket: net.Socket, status: number, reason: string): void {
 
 export function proxyUpgrade(
   req: http.IncomingMessage,
-  socket: net.Socket,
-  head: Buffer,
+  { socket, head }: UpgradeSocket,
   request: RequestHead,
-  table: Fields | undefined,
-  clusters: ClusterManager,
+  match: RouteMatchResult,
+  cluster: UpstreamCluster,
   log: (line: string) => void,
 ): void {
-  const match = table ? matchRoute(table, request) : undefined;
-  if (!match || (match.action.kind !== 'cluster' && match.action.kind !== 'weighted_clusters')) return refuse(socket, 404, 'Not Found');
-  const name = match.action.kind === 'cluster' ? match.action.cluster : pickWeightedCluster(match.action.clusters, Math.random());
-  const cluster = name === undefined ? undefined : clusters.get(name);
-  const host = cluster?.pick({ authority: request.authority });
-  if (!cluster || !host) return refuse(socket, 503, 'Service Unavailable');
+  const host = cluster.pick({ authority: request.authority });
+  if (!host) return refuse(socket, 503, 'Service Unavailable');
   const { path, authority } = rewriteRequest((match.route.route ?? {}) as Fields, match.route, request.path, request.authority);
   const upstream = net.connect({ host: host.host, port: host.port });
   const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), cluster.pool.connectTimeoutMs);

@@ -4,8 +4,9 @@
 // proxy. A config update swaps the chains; connections already accepted finish on the chains
 // they started with. Failed TLS handshakes close the connection and are counted and logged.
 import * as net from 'node:net';
-import type * as tls from 'node:tls';
+import * as tls from 'node:tls';
 import type { ProxyObserver } from '../http/observer.js';
+import { peerIdentity } from '../http/peer-identity.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { BuiltListener } from './build.js';
 import { parseClientHello } from './client-hello.js';
@@ -160,9 +161,12 @@ export class ActiveListener {
     }
     const downstreamRemote = `${socket.remoteAddress}:${socket.remotePort}`;
     const downstreamLocal = `${socket.localAddress}:${socket.localPort}`;
+    // A TCP chain's verified mutual-TLS peer, as the HTTP connection manager records it per stream.
+    const secure = socket instanceof tls.TLSSocket;
+    const principal = secure ? peerIdentity(socket)?.uriSans[0] : undefined;
     this.observer.onTcpOpen?.(this.name, built.direction, t.tcp.clusters[0]!.name);
     proxyTcp(socket, t.tcp, this.clusters, (s) => {
-      this.observer.onTcpComplete?.({ listener: this.name, direction: built.direction, downstreamRemote, downstreamLocal, startTime, ...s });
+      this.observer.onTcpComplete?.({ listener: this.name, direction: built.direction, downstreamRemote, downstreamLocal, startTime, ...s, ...(secure ? { tls: true } : {}), ...(principal ? { peerPrincipal: principal } : {}) });
     });
   }
 

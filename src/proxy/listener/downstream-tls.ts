@@ -1,5 +1,6 @@
 // The live side of a filter chain's TLS termination: the certificate material read from its
-// files (re-read when they change, so a rotated certificate reaches new connections), and the
+// files or the mesh secrets `default`/`ROOTCA` (re-read when they change, so a rotated
+// certificate reaches new connections while existing ones keep theirs), and the
 // handshake itself. The handshake runs in a tls.Server that never listens — accepted sockets
 // are handed to it — because Node verifies a client's certificate chain only for sockets a
 // tls.Server owns; a bare server-side TLSSocket would accept any certificate. Checks Envoy makes
@@ -12,15 +13,21 @@ import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { checkCertificates, describeSource, FILE_POLL_MS, readSource, type SecretSource } from '../upstream/sds-local.js';
+import type { MeshSecretName } from '../identity/secret-store.js';
+import { checkCertificates, describeSource, FILE_POLL_MS, keyOptions, meshSecretsOf, meshSecretsStamp, readSource, type SecretSource } from '../upstream/sds-local.js';
 import { verifyServerCertificate } from '../upstream/tls-verify.js';
 import type { DownstreamTlsSettings } from './tls-termination.js';
 
-/** The files a chain's TLS reads. */
-export function filesOf(s: DownstreamTlsSettings): string[] {
+/** Every secret source a chain's TLS reads. */
+export function sourcesOf(s: DownstreamTlsSettings): (SecretSource | undefined)[] {
   const sources: (SecretSource | undefined)[] = [s.clientValidation?.trustedCa, s.clientValidation?.crl];
   for (const c of s.certificates) sources.push(...('pkcs12' in c ? [c.pkcs12, c.password] : [c.chain, c.key, c.password]));
-  return [...new Set(sources.flatMap((x) => (x && 'filename' in x ? [x.filename] : [])))];
+  return sources;
+}
+
+/** The files a chain's TLS reads. */
+export function filesOf(s: DownstreamTlsSettings): string[] {
+  return [...new Set(sourcesOf(s).flatMap((x) => (x && 'filename' in x ? [x.filename] : [])))];
 }
 
 /** tls.Server options with the certificates, CA and parameters; throws with the reason. */
@@ -38,9 +45,16 @@ export function loadServerOptions(s: DownstreamTlsSettings): tls.TlsOptions {
     const chain = readSource(c.chain, 'certificate chain');
     checkCertificates(chain, describeSource(c.chain, 'certificate chain'));
     cert.push(chain);
-    key.push({ pem: readSource(c.key, 'private key'), ...(passphrase !== undefined ? { passphrase } : {}) });
+    const k = keyOptions(c.key, passphrase);
+    if ('privateKeyEngine' in k) {
+      // A key inside a token (the workload key with the pkcs11 provider) is named, never read.
+      if (opts.privateKeyEngine !== undefined) throw new Error('a chain can use only one private key held in a token');
+      Object.assign(opts, k);
+    } else {
+      key.push({ pem: Buffer.from(k.key), ...(passphrase !== undefined ? { passphrase } : {}) });
+    }
   }
-  if (cert.length) Object.assign(opts, { cert, key });
+  if (cert.length) Object.assign(opts, { cert, ...(key.length ? { key } : {}) });
   if (pfx.length) opts.pfx = pfx;
   const v = s.clientValidation;
   if (v) {
@@ -78,12 +92,16 @@ export class DownstreamTlsMaterial {
   private lastLook = 0;
   private looking = false;
   private readonly files: string[];
+  private readonly meshNames: MeshSecretName[];
+  private meshStamp = '';
   /** Bumped on every successful (re)load. */
   version = 0;
 
   constructor(readonly settings: DownstreamTlsSettings) {
     this.files = filesOf(settings);
+    this.meshNames = meshSecretsOf(sourcesOf(settings));
     this.stamps = this.stampsNow();
+    this.meshStamp = meshSecretsStamp(this.meshNames);
     this.load();
   }
 
@@ -98,6 +116,15 @@ export class DownstreamTlsMaterial {
 
   /** Re-reads the files if they changed since the last look; the result shows on later connections. */
   refresh(): void {
+    if (this.meshNames.length > 0) {
+      // Mesh secrets are in memory: a version check per connection is cheap, and the first
+      // connection after a rotation already gets the new certificate.
+      const stamp = meshSecretsStamp(this.meshNames);
+      if (stamp !== this.meshStamp) {
+        this.meshStamp = stamp;
+        this.load();
+      }
+    }
     const now = Date.now();
     if (this.looking || this.files.length === 0 || now - this.lastLook < FILE_POLL_MS) return;
     this.lastLook = now;

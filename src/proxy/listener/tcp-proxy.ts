@@ -63,7 +63,7 @@ export function proxyTcp(
     socket.destroy();
     return finish({ sentBytes: 0, receivedBytes: 0, flag: 'UH' });
   }
-  const origination = cluster.pool.tls;
+  const origination = cluster.poolFor(host).tls;
   const tlsFailure = origination?.failure;
   if (tlsFailure !== undefined) {
     socket.destroy();

@@ -1,12 +1,15 @@
 // Reading a filter chain's transport_socket (envoy.transport_sockets.tls with a
 // DownstreamTlsContext) into DownstreamTlsSettings: the certificates the proxy presents, the
 // ALPN it offers, and whether and how it verifies client certificates. This runs at LDS time, so
-// anything the proxy could not honour — an SDS name only a credential store or the mesh CA could
-// answer, an option Node's TLS has no equivalent for — is rejected and the listener NACKed,
-// rather than the chain serving plaintext or checking less than it was told to.
+// anything the proxy could not honour — an SDS name only a credential store could answer, the
+// mesh names on a proxy without a workload identity, an option Node's TLS has no equivalent
+// for — is rejected and the listener NACKed, rather than the chain serving plaintext or checking
+// less than it was told to.
 // Envoy semantics followed:
 //  - secrets by SDS name `file-cert:<chain>~<key>` / `file-root:<ca>` (read from local files, as
-//    Istio's agent does; upstream/sds-local.ts), or inline DataSources;
+//    Istio's agent does), `default` / `ROOTCA` (the workload certificate and mesh trust bundle
+//    from the identity agent: an inbound ISTIO_MUTUAL chain; upstream/sds-local.ts), or inline
+//    DataSources;
 //  - a validation context with a trusted CA asks every client for a certificate and checks the
 //    chain, the SAN matchers and the hash / SPKI pins of one that is presented;
 //    require_client_certificate turns "asks" into "requires";

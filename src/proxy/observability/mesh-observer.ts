@@ -106,6 +106,8 @@ export class MeshObserver implements ProxyObserver {
       downstreamLocal: `${stream.downstream.localAddress}:${stream.downstream.localPort}`,
       direction: stream.direction,
       tls: stream.downstream.tls,
+      // Istio's source_principal (inbound): the URI SAN of the verified client certificate.
+      ...(stream.downstream.peer?.uriSans[0] ? { peerPrincipal: stream.downstream.peer.uriSans[0] } : {}),
       ...(s.grpcStatus !== undefined ? { grpcStatus: s.grpcStatus } : {}),
       ...(typeof h['user-agent'] === 'string' ? { userAgent: h['user-agent'] } : {}),
       ...(typeof h['x-request-id'] === 'string' ? { requestId: h['x-request-id'] } : {}),
@@ -137,7 +139,8 @@ export class MeshObserver implements ProxyObserver {
       downstreamRemote: t.downstreamRemote,
       downstreamLocal: t.downstreamLocal,
       direction: t.direction,
-      tls: false,
+      tls: t.tls === true,
+      ...(t.peerPrincipal ? { peerPrincipal: t.peerPrincipal } : {}),
     });
   }
 

@@ -88,7 +88,7 @@ export async function forward(stream: ActiveStream, plan: ForwardPlan): Promise<
       const done = host.beginRequest();
       let result: AttemptResult;
       try {
-        result = await sendAttempt(req, { pool: cluster.pool, protocol, host: host.host, port: host.port, perTryTimeoutMs: retry?.perTryTimeoutMs ?? 0 });
+        result = await sendAttempt(req, { pool: cluster.poolFor(host), protocol, host: host.host, port: host.port, perTryTimeoutMs: retry?.perTryTimeoutMs ?? 0 });
       } catch (err) {
         done();
         throw err;

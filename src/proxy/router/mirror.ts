@@ -36,7 +36,7 @@ export function mirror(clusters: ClusterManager, names: readonly string[], reque
     if (!cluster || !host) continue;
     const protocol = cluster.protocol === 'http2' ? 'http2' : 'http1';
     // Bounded like a try: a hung shadow cluster must not pile up requests.
-    void sendAttempt({ ...request, authority }, { pool: cluster.pool, protocol, host: host.host, port: host.port, perTryTimeoutMs: MIRROR_TIMEOUT_MS }).then((r) => {
+    void sendAttempt({ ...request, authority }, { pool: cluster.poolFor(host), protocol, host: host.host, port: host.port, perTryTimeoutMs: MIRROR_TIMEOUT_MS }).then((r) => {
       if (r.ok) r.response.body.resume();
       else log(`mirror: ${name} ${host.key}: ${r.failure} (${r.message})`);
     }, (err: unknown) => log(`mirror: ${name} ${host.key}: ${(err as Error).message}`));

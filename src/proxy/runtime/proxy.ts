@@ -1,7 +1,8 @@
 // The proxy process's core: one xDS client feeding the cluster manager, the route tables and the
 // listener manager, in Envoy's order (clusters, then endpoints, then listeners and routes), with
-// updates applied one at a time. Readiness means the first config is in and every listener it
-// asks for is bound.
+// updates applied one at a time. Readiness means the first config is in, every listener it
+// asks for is bound and — with a workload identity — the first certificate has arrived. With an
+// identity the stream also subscribes to the mesh trust bundle (SDS secret ROOTCA).
 import { httpFilterFactories } from '../http/filter-registry.js';
 import { NO_OBSERVER, type ProxyObserver } from '../http/observer.js';
 import type { Fields } from '../http/stream.js';
@@ -9,7 +10,16 @@ import { ListenerBuilder } from '../listener/build.js';
 import { ListenerManager } from '../listener/listener-manager.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import { checkCluster } from '../upstream/check-cluster.js';
+import { ROOT_SECRET } from '../identity/secret-store.js';
 import { XdsClient, type ListenerConfig, type XdsMode, type XdsNode, type XdsSnapshot } from '../xds-client/index.js';
+
+/** What the proxy needs from its workload identity agent (../identity/agent.ts). */
+export interface ProxyIdentityAgent {
+  readonly isReady: boolean;
+  ready(): Promise<void>;
+  /** The trust bundle the control plane sent as ROOTCA. */
+  acceptRootBundle(pem: string): void;
+}
 
 const EMPTY_SNAPSHOT: XdsSnapshot = {
   listeners: new Map(), routes: new Map(), clusters: new Map(), endpoints: new Map(),
@@ -28,6 +38,8 @@ export interface ProxyOptions {
   gateway?: boolean;
   observer?: ProxyObserver;
   log?: (line: string) => void;
+  /** The workload identity agent (`--ca-address`); its store must be installed (installMeshSecrets). */
+  identity?: ProxyIdentityAgent;
 }
 
 export class Proxy {
@@ -60,8 +72,10 @@ export class Proxy {
       log: this.log,
       checkListener: this.checkListener,
       checkCluster,
+      ...(opts.identity ? { secretNames: [ROOT_SECRET] } : {}),
       onUpdate: (snapshot) => this.applySnapshot(snapshot),
     });
+    void opts.identity?.ready().then(() => this.checkReady());
   }
 
   /** Builds a listener's chains, throwing when the proxy could not run it (for NACKs). */
@@ -78,7 +92,7 @@ export class Proxy {
   }
 
   get isReady(): boolean {
-    return this.configured && this.listeners.settled;
+    return this.configured && this.listeners.settled && (this.opts.identity?.isReady ?? true);
   }
 
   get snapshot(): XdsSnapshot {
@@ -92,6 +106,8 @@ export class Proxy {
   }
 
   private async apply(snapshot: XdsSnapshot): Promise<void> {
+    const root = snapshot.secrets?.get(ROOT_SECRET);
+    if (root) this.opts.identity?.acceptRootBundle(root.trustedCaPem);
     this.clusters.apply(snapshot);
     this.routes = snapshot.routes;
     // Serve only once CDS and LDS have both answered (an empty answer counts).

@@ -3,6 +3,10 @@
 // connection pool (with its upstream TLS, when the cluster has a transport socket) and the
 // upstream protocol. Built from the xDS client's decoded Cluster and updated in place on every
 // change of it or its endpoints.
+// transport_socket_matches (how auto-mTLS sends ISTIO_MUTUAL to sidecar endpoints and plaintext
+// to the rest of one cluster) get a pool each: an endpoint's requests go through the pool of the
+// first match its metadata satisfies, else the cluster's own. Pools keep per-endpoint connections
+// already, so this only decides which TLS settings an endpoint's connections are made with.
 import type { ClusterConfig, EndpointAssignment } from '../xds-client/index.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { systemClock } from './clock.js';
@@ -11,7 +15,7 @@ import { createLoadBalancer, type LoadBalancer } from './lb/index.js';
 import { OutlierDetector, type OutlierOutcome } from './outlier.js';
 import { ClusterPool } from './pool.js';
 import { upstreamProtocol, type UpstreamProtocol } from './protocol.js';
-import { TlsOrigination } from './tls-origination.js';
+import { matchTransportSocket, readTransportSocketMatches, TlsOrigination, type TransportSocketMatch } from './tls-origination.js';
 
 export interface PickContext {
   /** HTTP-proxy mode passthrough: where the client asked to go. */
@@ -23,7 +27,11 @@ export interface PickContext {
 }
 
 export class UpstreamCluster {
+  /** The pool of the cluster's own transport_socket. */
   readonly pool: ClusterPool;
+  /** One pool per transport_socket_matches entry, in the same order. */
+  private matchPools: ClusterPool[] = [];
+  private socketMatches: Pick<TransportSocketMatch, 'match'>[] = [];
   protocol: UpstreamProtocol = 'http1';
   breaker: CircuitBreaker;
   /** Whether the cluster has what it needs to serve (an EDS cluster waits for its endpoints). */
@@ -39,6 +47,7 @@ export class UpstreamCluster {
     this.breaker = CircuitBreaker.fromCluster(config.raw);
     this.tlsKey = transportKey(config);
     this.pool = new ClusterPool({ maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs }, TlsOrigination.fromCluster(config.raw));
+    this.setSocketMatches(config);
     this.update(config, assignment);
   }
 
@@ -66,15 +75,54 @@ export class UpstreamCluster {
     } else {
       this.outlier?.setHosts(this.hosts);
     }
-    this.pool.setLimits({ maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs });
     // New TLS settings mean new connections; unchanged ones keep the warm pool.
     const tlsKey = transportKey(config);
     if (tlsKey !== this.tlsKey) {
       this.tlsKey = tlsKey;
       this.pool.setTls(TlsOrigination.fromCluster(config.raw));
+      this.setSocketMatches(config);
     }
-    this.pool.retainHosts(new Set(this.hosts.map((h) => h.key)));
+    const keys = new Set(this.hosts.map((h) => h.key));
+    for (const pool of this.pools()) {
+      pool.setLimits({ maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs });
+      pool.retainHosts(keys);
+    }
     this.rebuild();
+  }
+
+  /**
+   * The pool for an endpoint: the first transport_socket_matches entry its
+   * `envoy.transport_socket_match` metadata satisfies, else the cluster's transport_socket.
+   */
+  poolFor(host: UpstreamHost): ClusterPool {
+    if (this.matchPools.length === 0) return this.pool;
+    const i = matchTransportSocket(this.socketMatches, host.socketMatch);
+    return i < 0 ? this.pool : this.matchPools[i]!;
+  }
+
+  private pools(): ClusterPool[] {
+    return [this.pool, ...this.matchPools];
+  }
+
+  /** One pool per match, reusing existing pools (which switch TLS) and closing those left over. */
+  private setSocketMatches(config: ClusterConfig): void {
+    let matches: TransportSocketMatch[] = [];
+    try {
+      matches = readTransportSocketMatches(config.raw);
+    } catch {
+      // The cluster was NACKed for it (checkCluster); its own socket's origination reports the failure.
+    }
+    const limits = { maxConnections: this.breaker.limit('connections'), connectTimeoutMs: config.connectTimeoutMs };
+    const pools = matches.map((m, i) => {
+      const tls = m.tls ? TlsOrigination.fromSettings(m.tls) : undefined;
+      const existing = this.matchPools[i];
+      if (!existing) return new ClusterPool(limits, tls);
+      existing.setTls(tls);
+      return existing;
+    });
+    for (const surplus of this.matchPools.slice(matches.length)) surplus.close();
+    this.matchPools = pools;
+    this.socketMatches = matches;
   }
 
   /** A new balancer over the hosts as they stand (after EDS or an ejection). */
@@ -104,7 +152,7 @@ export class UpstreamCluster {
 
   close(): void {
     this.outlier?.close();
-    this.pool.close();
+    for (const pool of this.pools()) pool.close();
   }
 }
 

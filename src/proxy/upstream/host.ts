@@ -4,6 +4,7 @@
 // keeps the same object for the same `host:port`, so in-flight counts and ejections survive a
 // new ClusterLoadAssignment (as Envoy keeps a host whose address did not change).
 import { isIPv6 } from 'node:net';
+import type { JsonValue } from '../../control/xds/struct.js';
 import type { Endpoint, HealthStatus } from '../xds-client/endpoint.js';
 
 export type Locality = Endpoint['locality'];
@@ -33,6 +34,8 @@ export class UpstreamHost {
   /** The locality's load_balancing_weight (EDS), used by locality-weighted balancing. */
   localityWeight: number | undefined;
   health: HealthStatus;
+  /** The endpoint's `envoy.transport_socket_match` metadata (which transport socket it gets). */
+  socketMatch: Record<string, JsonValue> | undefined;
   /** Requests in flight to this host (least-request balancing). */
   active = 0;
   readonly outlier: OutlierState = { ejected: false, timesEjected: 0 };
@@ -47,6 +50,7 @@ export class UpstreamHost {
     this.locality = { ...e.locality };
     this.localityWeight = e.localityWeight;
     this.health = e.health;
+    this.socketMatch = e.socketMatch;
   }
 
   static fromEndpoint(e: EndpointInput): UpstreamHost {
@@ -75,6 +79,7 @@ export class UpstreamHost {
     this.locality = { ...e.locality };
     this.localityWeight = e.localityWeight;
     this.health = e.health;
+    this.socketMatch = e.socketMatch;
   }
 }
 

@@ -1,27 +1,32 @@
-// Certificates and keys the proxy reads itself. Istio's node agent answers a few SDS secret
-// names from local files rather than from the mesh CA — `file-cert:<chain>~<key>` and
-// `file-root:<ca>`, which the control plane emits for DestinationRule clientCertificate /
-// privateKey / caCertificates. Isthmus has no node agent and its control plane serves no
-// secrets, so the proxy resolves those names here, reads Envoy DataSources (file, inline,
-// environment variable) and watches the files so a rotated certificate reaches new connections.
-// Names that need the mesh CA (`default`, `ROOTCA`) or a credential store (`kubernetes://…`)
-// are refused with the reason, so the cluster is NACKed instead of silently sent in plaintext.
+// Certificates and keys the proxy resolves itself, as Istio's node agent does. The agent answers
+// a few SDS secret names from local files — `file-cert:<chain>~<key>` and `file-root:<ca>`, which
+// the control plane emits for DestinationRule clientCertificate / privateKey / caCertificates —
+// and the mesh names `default` (the workload certificate) and `ROOTCA` (the mesh trust bundle)
+// from the identity agent's memory (../identity/). Envoy DataSources (file, inline, environment
+// variable) are read here too; files are watched and mesh secrets followed, so a rotated
+// certificate reaches new connections.
+// A name the proxy cannot answer — `default`/`ROOTCA` without a workload identity, a
+// credential store's `kubernetes://…` — is refused with the reason, so the resource is NACKed
+// instead of silently sent in plaintext.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { isMeshSecretName, meshSecrets, type MeshSecretName } from '../identity/secret-store.js';
+import type { SecureContextKey } from '../identity/workload-key.js';
 import { asFields, reject, type Fields } from '../xds-client/fields.js';
 
-/** Where one piece of secret material comes from: a file (re-read when it changes) or bytes. */
-export type SecretSource = { filename: string } | { inline: Buffer };
+/**
+ * Where one piece of secret material comes from: a file (re-read when it changes), bytes, or a
+ * mesh SDS secret held in memory (followed as it rotates). `{sds: 'default'}` stands for both the
+ * chain and the key of the workload certificate.
+ */
+export type SecretSource = { filename: string } | { inline: Buffer } | { sds: MeshSecretName };
 
 /** What an SDS name stands for once resolved locally. */
 export type LocalSecret =
   | { kind: 'tls_certificate'; chain: SecretSource; key: SecretSource }
   | { kind: 'validation_context'; trustedCa: SecretSource };
 
-/** Istio's names for the workload certificate and the mesh root (src/control/translate/names.ts). */
-const MESH_CA_NAMES = new Set(['default', 'ROOTCA']);
-
-const ISTIO_MUTUAL_REASON = 'ISTIO_MUTUAL needs the workload certificate from the mesh CA, not built yet';
+const NO_IDENTITY_REASON = 'the proxy has no workload identity; start it with --ca-address HOST:PORT (and --ca-root, --token-file) so it gets its certificate from the mesh CA';
 
 /** An Envoy config.core.v3.DataSource. */
 export function dataSource(value: unknown, field: string): SecretSource {
@@ -46,7 +51,12 @@ export function dataSource(value: unknown, field: string): SecretSource {
 export function localSdsSecret(config: Fields, field: string, want: LocalSecret['kind']): LocalSecret {
   const name = typeof config.name === 'string' ? config.name : '';
   if (name === '') reject(`${field}.name`, 'is empty');
-  if (MESH_CA_NAMES.has(name)) reject(`${field}.name`, `SDS secret "${name}": ${ISTIO_MUTUAL_REASON}`);
+  if (isMeshSecretName(name)) {
+    if (!meshSecrets()) reject(`${field}.name`, `SDS secret "${name}" (ISTIO_MUTUAL): ${NO_IDENTITY_REASON}`);
+    if (name === 'default' && want !== 'tls_certificate') reject(`${field}.name`, 'SDS secret "default" is the workload certificate, but this field wants a validation context (ROOTCA)');
+    if (name === 'ROOTCA' && want !== 'validation_context') reject(`${field}.name`, 'SDS secret "ROOTCA" is the mesh trust bundle, but this field wants a certificate (default)');
+    return name === 'default' ? { kind: 'tls_certificate', chain: { sds: name }, key: { sds: name } } : { kind: 'validation_context', trustedCa: { sds: name } };
+  }
   if (name.startsWith('kubernetes://')) {
     reject(`${field}.name`, `SDS secret "${name}": credentialName needs the control plane to serve secrets over SDS, not built yet; use clientCertificate/privateKey/caCertificates files`);
   }
@@ -68,6 +78,7 @@ export function localSdsSecret(config: Fields, field: string, want: LocalSecret[
 /** The bytes of a source; a file is read now (config time, small files). */
 export function readSource(source: SecretSource, what: string): Buffer {
   if ('inline' in source) return source.inline;
+  if ('sds' in source) return Buffer.from(readMeshSecret(source.sds, what));
   try {
     return readFileSync(source.filename);
   } catch (err) {
@@ -75,10 +86,63 @@ export function readSource(source: SecretSource, what: string): Buffer {
   }
 }
 
-/** How often watched files are checked (a stat per file; certificates rotate in hours). */
-/** How a secret source is named in errors: `trusted CA /etc/ca.pem` or `inline trusted CA`. */
+/** The PEM text of a mesh secret: the workload chain for `default`, the bundle for ROOTCA. */
+function readMeshSecret(name: MeshSecretName, what: string): string {
+  const store = meshSecrets();
+  if (!store) throw new Error(`${what} from SDS secret "${name}": ${NO_IDENTITY_REASON}`);
+  const pem = name === 'default' ? store.workloadCertificate?.chainPem : store.rootBundle;
+  if (pem === undefined) throw new Error(`${what} from SDS secret "${name}": not received from the mesh CA yet`);
+  return pem;
+}
+
+/**
+ * How tls.createSecureContext takes a private key from `source`: PEM bytes (with the password, if
+ * any), or — for the workload key, which may live in a PKCS#11 token — whatever the key provider
+ * says (a PEM held in memory, or an engine and key identifier).
+ */
+export function keyOptions(source: SecretSource, passphrase?: string): { key: Buffer; passphrase?: string } | SecureContextKey {
+  if ('sds' in source) {
+    const cert = meshSecrets()?.workloadCertificate;
+    if (!cert) throw new Error(`private key from SDS secret "${source.sds}": ${meshSecrets() ? 'not received from the mesh CA yet' : NO_IDENTITY_REASON}`);
+    return cert.key;
+  }
+  return { key: readSource(source, 'private key'), ...(passphrase !== undefined ? { passphrase } : {}) };
+}
+
+/** How a secret source is named in errors: `trusted CA /etc/ca.pem`, `inline trusted CA` or `trusted CA (SDS secret ROOTCA)`. */
 export function describeSource(source: SecretSource, what: string): string {
+  if ('sds' in source) return `${what} (SDS secret ${source.sds})`;
   return 'filename' in source ? `${what} ${source.filename}` : `inline ${what}`;
+}
+
+/** The mesh secrets among `sources`, each once. */
+export function meshSecretsOf(sources: readonly (SecretSource | 'system' | undefined)[]): MeshSecretName[] {
+  return [...new Set(sources.flatMap((s) => (s && s !== 'system' && 'sds' in s ? [s.sds] : [])))];
+}
+
+/** Whether every source is inline config (nothing local that may arrive or change later). */
+export function allInline(sources: readonly (SecretSource | 'system' | undefined)[]): boolean {
+  return sources.every((s) => s === undefined || s === 'system' || 'inline' in s);
+}
+
+/** A stamp of the mesh secrets' versions: it changes whenever one of them does. */
+export function meshSecretsStamp(names: readonly MeshSecretName[]): string {
+  const store = meshSecrets();
+  return store ? names.map((n) => store.version(n)).join(',') : '';
+}
+
+/**
+ * Calls `onChange` when a file among `sources` changes on disk or a mesh secret among them
+ * rotates. Returns the function that stops watching.
+ */
+export function watchSources(sources: readonly (SecretSource | 'system' | undefined)[], onChange: () => void): () => void {
+  const files = sources.flatMap((s) => (s && s !== 'system' && 'filename' in s ? [s.filename] : []));
+  const stops = [files.length > 0 ? watchFiles(files, onChange) : () => {}];
+  const store = meshSecrets();
+  if (store) for (const name of meshSecretsOf(sources)) stops.push(store.watch(name, onChange));
+  return () => {
+    for (const stop of stops) stop();
+  };
 }
 
 /** Checks that PEM text holds at least one certificate and that every one parses. */
@@ -94,6 +158,7 @@ export function checkCertificates(pem: Buffer, what: string): void {
   }
 }
 
+/** How often watched files are checked (a stat per file; certificates rotate in hours). */
 export const FILE_POLL_MS = 1000;
 
 /** One stat poller per path, shared by every cluster that reads the file. */

@@ -3,6 +3,7 @@
 // rejected, so the cluster is NACKed. The Envoy semantics followed are listed in
 // tls-origination.ts.
 import * as tls from 'node:tls';
+import { structToJson, type JsonValue } from '../../control/xds/struct.js';
 import { regexMatches } from '../router/string-matcher.js';
 import { asFields, list, reject, wrapped, type Fields } from '../xds-client/fields.js';
 import { dataSource, localSdsSecret, type SecretSource } from './sds-local.js';
@@ -51,14 +52,44 @@ export interface UpstreamTlsSettings {
 // ---- Reading the config (CDS time; a rejection NACKs the cluster) ----
 
 /**
- * The cluster's upstream TLS, or undefined for plaintext (no transport_socket, or raw_buffer).
- * Throws ResourceRejected for anything the proxy could not honour.
+ * The cluster's upstream TLS (its transport_socket), or undefined for plaintext (no
+ * transport_socket, or raw_buffer). Its transport_socket_matches are checked too, so a cluster
+ * with a bad one is rejected whole. Throws ResourceRejected for anything the proxy could not honour.
  */
 export function readUpstreamTls(cluster: Fields): UpstreamTlsSettings | undefined {
-  if (list(cluster.transport_socket_matches).length > 0) {
-    reject('transport_socket_matches', 'is not supported; the proxy takes a single transport_socket per cluster');
-  }
-  const socket = asFields(cluster.transport_socket);
+  readTransportSocketMatches(cluster);
+  return readSocket(cluster, asFields(cluster.transport_socket), 'transport_socket');
+}
+
+/** One of a cluster's transport_socket_matches: endpoints whose metadata matches use its socket. */
+export interface TransportSocketMatch {
+  name: string;
+  /** Keys and values the endpoint's `envoy.transport_socket_match` metadata must all have. */
+  match: Record<string, JsonValue>;
+  /** undefined = plaintext (raw_buffer). */
+  tls: UpstreamTlsSettings | undefined;
+}
+
+/** The cluster's transport_socket_matches, in order (Envoy uses the first that matches). */
+export function readTransportSocketMatches(cluster: Fields): TransportSocketMatch[] {
+  return list(cluster.transport_socket_matches).map((m, i) => {
+    const at = `transport_socket_matches[${i}]`;
+    const socket = asFields(m.transport_socket);
+    if (!socket) reject(`${at}.transport_socket`, 'is missing');
+    return { name: typeof m.name === 'string' ? m.name : '', match: structToJson(m.match), tls: readSocket(cluster, socket, `${at}.transport_socket`) };
+  });
+}
+
+/**
+ * Envoy's transport socket selection for one endpoint: the first match whose every key/value is
+ * in the endpoint's `filter_metadata["envoy.transport_socket_match"]` (an empty match takes every
+ * endpoint), else -1 for the cluster's own transport_socket.
+ */
+export function matchTransportSocket(matches: readonly Pick<TransportSocketMatch, 'match'>[], metadata: Record<string, JsonValue> | undefined): number {
+  return matches.findIndex((m) => Object.entries(m.match).every(([k, v]) => metadata !== undefined && k in metadata && JSON.stringify(metadata[k]) === JSON.stringify(v)));
+}
+
+function readSocket(cluster: Fields, socket: Fields | undefined, field: string): UpstreamTlsSettings | undefined {
   if (!socket) return undefined;
   const name = typeof socket.name === 'string' ? socket.name : '';
   const typed = asFields(socket.typed_config);
@@ -66,7 +97,7 @@ export function readUpstreamTls(cluster: Fields): UpstreamTlsSettings | undefine
   const type = typed ? String(typed['@type'] ?? typed.type_url ?? '') : '';
   if (type === RAW_BUFFER_TYPE || (!typed && name === RAW_BUFFER_SOCKET)) return undefined;
   if (type !== UPSTREAM_TLS_CONTEXT_TYPE) {
-    reject('transport_socket', `${name || type || 'an unnamed socket'}${type && name ? ` (${type})` : ''} is not supported; only ${TLS_TRANSPORT_SOCKET} with an UpstreamTlsContext, or raw_buffer`);
+    reject(field, `${name || type || 'an unnamed socket'}${type && name ? ` (${type})` : ''} is not supported; only ${TLS_TRANSPORT_SOCKET} with an UpstreamTlsContext, or raw_buffer`);
   }
   const options = asFields(asFields(cluster.typed_extension_protocol_options)?.[HTTP_PROTOCOL_OPTIONS]);
   const upstreamHttp = asFields(options?.upstream_http_protocol_options) ?? asFields(cluster.upstream_http_protocol_options);
@@ -74,7 +105,7 @@ export function readUpstreamTls(cluster: Fields): UpstreamTlsSettings | undefine
   for (const key of ['auto_sni', 'auto_san_validation']) {
     if (upstreamHttp?.[key] === true) reject(`upstream_http_protocol_options.${key}`, 'is not supported; set the SNI in the UpstreamTlsContext (DestinationRule tls.sni)');
   }
-  return upstreamTlsContext(typed!, 'transport_socket.typed_config');
+  return upstreamTlsContext(typed!, `${field}.typed_config`);
 }
 
 const COMMON_FIELDS = new Set([

@@ -18,23 +18,27 @@
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { ResourceRejected, type Fields } from '../xds-client/fields.js';
-import { checkCertificates, describeSource, readSource, watchFiles, type SecretSource } from './sds-local.js';
-
+import { checkCertificates, describeSource, keyOptions, readSource, watchSources, type SecretSource } from './sds-local.js';
 import { readUpstreamTls, type UpstreamTlsSettings } from './tls-config.js';
 import { VERIFY_FAILED, verifyServerCertificate } from './tls-verify.js';
 
-export { readUpstreamTls, UPSTREAM_TLS_CONTEXT_TYPE, type UpstreamTlsSettings } from './tls-config.js';
+export { matchTransportSocket, readTransportSocketMatches, readUpstreamTls, UPSTREAM_TLS_CONTEXT_TYPE, type TransportSocketMatch, type UpstreamTlsSettings } from './tls-config.js';
 export { dnsNameMatch, sanMatches, subjectAltNames } from './tls-verify.js';
 export type { SanMatcher } from './tls-config.js';
 
 // ---- Loading the certificates (CDS time, and again when a file changes) ----
 
-/** The files a configuration reads (for watching). */
-export function filesOf(s: UpstreamTlsSettings): string[] {
+/** Every secret source a configuration reads (files and mesh secrets are watched). */
+export function sourcesOf(s: UpstreamTlsSettings): (SecretSource | 'system' | undefined)[] {
   const sources: (SecretSource | 'system' | undefined)[] = [s.validation?.trustedCa];
   const c = s.certificate;
   if (c) sources.push(...('pkcs12' in c ? [c.pkcs12, c.password] : [c.chain, c.key, c.password]));
-  return sources.flatMap((x) => (x && x !== 'system' && 'filename' in x ? [x.filename] : []));
+  return sources;
+}
+
+/** The files a configuration reads. */
+export function filesOf(s: UpstreamTlsSettings): string[] {
+  return sourcesOf(s).flatMap((x) => (x && x !== 'system' && 'filename' in x ? [x.filename] : []));
 }
 
 /** A SecureContext with the trusted CA and client certificate; throws with the reason. */
@@ -51,7 +55,7 @@ export function loadSecureContext(s: UpstreamTlsSettings): tls.SecureContext {
     else {
       opts.cert = readSource(c.chain, 'certificate chain');
       checkCertificates(opts.cert, describeSource(c.chain, 'certificate chain'));
-      opts.key = readSource(c.key, 'private key');
+      Object.assign(opts, keyOptions(c.key));
     }
     if (c.password) opts.passphrase = readSource(c.password, 'key password').toString().trim();
   }
@@ -96,6 +100,18 @@ export function isTlsLayerError(err: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('ERR_SSL_') || code === 'EPROTO' || code === VERIFY_FAILED);
 }
 
+/**
+ * The ALPN list a connection offers: alpn_protocols, else what it will speak. ISTIO_MUTUAL's
+ * mesh values alone (`istio-peer-exchange`, `istio`) get the spoken protocol added, as Istio's
+ * ALPN override filter does for HTTP: the peer's HTTP chain offers h2/http/1.1, and Node's TLS
+ * server refuses a handshake with no protocol in common where Envoy's would carry on without one.
+ */
+export function offeredAlpn(configured: readonly string[], spoken: AlpnFallback): string[] | undefined {
+  if (configured.length === 0) return spoken ? [spoken] : undefined;
+  if (spoken && !configured.includes(spoken) && configured.every((p) => p.startsWith('istio'))) return [...configured, spoken];
+  return [...configured];
+}
+
 // ---- The live object a cluster's pool holds ----
 
 export type AlpnFallback = 'h2' | 'http/1.1' | undefined;
@@ -116,7 +132,7 @@ export class TlsOrigination {
   private constructor(readonly settings: UpstreamTlsSettings | undefined, configError?: string) {
     this.error = configError;
     if (settings) this.load();
-    this.unwatch = settings ? watchFiles(filesOf(settings), () => this.reload()) : () => {};
+    this.unwatch = settings ? watchSources(sourcesOf(settings), () => this.reload()) : () => {};
   }
 
   /** Undefined for a plaintext cluster; never throws. */
@@ -134,6 +150,20 @@ export class TlsOrigination {
     return new TlsOrigination(settings);
   }
 
+  /**
+   * The origination for one of a cluster's sockets (`read` returns its settings, or undefined
+   * for plaintext); a config error becomes a failed origination. Never throws.
+   */
+  static fromSocket(read: () => UpstreamTlsSettings | undefined): TlsOrigination | undefined {
+    let settings: UpstreamTlsSettings | undefined;
+    try {
+      settings = read();
+    } catch (err) {
+      return new TlsOrigination(undefined, (err as Error).message);
+    }
+    return settings ? new TlsOrigination(settings) : undefined;
+  }
+
   /** Why connections cannot be made (bad config, unreadable certificate), if they cannot. */
   get failure(): string | undefined {
     return this.context ? undefined : `TLS_error: ${this.error ?? 'no TLS context'}`;
@@ -147,7 +177,7 @@ export class TlsOrigination {
     if (!this.context || !this.settings) throw Object.assign(new Error(this.failure), { code: 'ERR_UPSTREAM_TLS_CONFIG' });
     const s = this.settings;
     const validation = s.validation;
-    const protocols = s.alpn.length > 0 ? s.alpn : alpn ? [alpn] : undefined;
+    const protocols = offeredAlpn(s.alpn, alpn);
     return {
       secureContext: this.context,
       // '' (not undefined) stops Node from deriving SNI from the host or Host header.
@@ -162,7 +192,7 @@ export class TlsOrigination {
     };
   }
 
-  /** Called after a certificate file changed and the new material loaded. */
+  /** Called after a certificate file or mesh secret changed and the new material loaded. */
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -9,6 +9,7 @@ import type { ClusterConfig } from './cluster.js';
 import type { EndpointAssignment } from './endpoint.js';
 import type { ListenerConfig } from './listener.js';
 import type { RouteConfig } from './route.js';
+import type { SecretConfig } from './secret.js';
 import type { SubscriptionChange, TypeState } from './type-state.js';
 
 /** google.rpc.Code INVALID_ARGUMENT, what Envoy puts in a NACK's error_detail. */
@@ -21,7 +22,7 @@ export interface XdsNode {
   locality?: { region?: string; zone?: string; sub_zone?: string };
 }
 
-export type AnyState = TypeState<ListenerConfig> | TypeState<RouteConfig> | TypeState<ClusterConfig> | TypeState<EndpointAssignment>;
+export type AnyState = TypeState<ListenerConfig> | TypeState<RouteConfig> | TypeState<ClusterConfig> | TypeState<EndpointAssignment> | TypeState<SecretConfig>;
 
 /** How a stream reports to the client's core. */
 export interface StreamHooks {

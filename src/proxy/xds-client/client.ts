@@ -15,6 +15,7 @@ import { DeltaStream } from './delta-stream.js';
 import { decodeEndpoints, type EndpointAssignment } from './endpoint.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { decodeRoute, type RouteConfig } from './route.js';
+import { decodeSecret, type SecretConfig } from './secret.js';
 import { decoding, type AnyResource, type Decoded } from './fields.js';
 import { SotwStream } from './sotw-stream.js';
 import { TypeState } from './type-state.js';
@@ -39,8 +40,10 @@ export interface XdsSnapshot {
   clusters: ReadonlyMap<string, ClusterConfig>;
   /** EDS assignments, by the cluster's eds service name. */
   endpoints: ReadonlyMap<string, EndpointAssignment>;
+  /** SDS secrets (trust bundles) the proxy subscribed to (XdsClientOptions.secretNames). */
+  secrets?: ReadonlyMap<string, SecretConfig>;
   /** The last ACKed version of each type ('' before the first); system_version_info in delta mode. */
-  versions: { listeners: string; routes: string; clusters: string; endpoints: string };
+  versions: { listeners: string; routes: string; clusters: string; endpoints: string; secrets?: string };
 }
 
 export interface XdsClientOptions {
@@ -63,6 +66,8 @@ export interface XdsClientOptions {
   checkListener?: (listener: ListenerConfig) => void;
   /** The same for clusters (load balancer, outlier detection and circuit breaker settings). */
   checkCluster?: (cluster: ClusterConfig) => void;
+  /** SDS secrets to subscribe to over the same stream (a proxy with a workload identity: ROOTCA). */
+  secretNames?: readonly string[];
 }
 
 export class XdsClient {
@@ -70,8 +75,12 @@ export class XdsClient {
   private readonly endpoints = new TypeState(TYPE_URL.ENDPOINT, 'ClusterLoadAssignment', decodeEndpoints, false);
   private readonly listeners = new TypeState(TYPE_URL.LISTENER, 'Listener', (any: AnyResource) => this.decodeAndCheckListener(any), true);
   private readonly routes = new TypeState(TYPE_URL.ROUTE, 'RouteConfiguration', decodeRoute, false);
-  /** Envoy's order: clusters and their endpoints before the listeners and routes that use them. */
-  private readonly states: readonly AnyState[] = [this.clusters, this.endpoints, this.listeners, this.routes];
+  private readonly secrets = new TypeState(TYPE_URL.SECRET, 'Secret', decodeSecret, false);
+  /**
+   * Envoy's order: clusters and their endpoints before the listeners and routes that use them;
+   * secrets first, as TLS contexts of all of them may name one.
+   */
+  private readonly states: readonly AnyState[];
   private readonly mode: XdsMode;
   private readonly grpcClient: grpc.Client;
   private readonly backoff: Backoff;
@@ -83,6 +92,8 @@ export class XdsClient {
   private current: XdsSnapshot;
 
   constructor(private readonly opts: XdsClientOptions) {
+    if (opts.secretNames?.length) this.secrets.resubscribe([...opts.secretNames]);
+    this.states = opts.secretNames?.length ? [this.secrets, this.clusters, this.endpoints, this.listeners, this.routes] : [this.clusters, this.endpoints, this.listeners, this.routes];
     const mode: unknown = opts.mode ?? 'sotw';
     if (!XDS_MODES.includes(mode as XdsMode)) throw new InvalidXdsModeError(mode);
     this.mode = mode as XdsMode;
@@ -182,12 +193,17 @@ export class XdsClient {
   }
 
   private buildSnapshot(): XdsSnapshot {
-    return {
+    const snapshot: XdsSnapshot = {
       listeners: this.listeners.resources,
       routes: this.routes.resources,
       clusters: this.clusters.resources,
       endpoints: this.endpoints.resources,
       versions: { listeners: this.listeners.version, routes: this.routes.version, clusters: this.clusters.version, endpoints: this.endpoints.version },
     };
+    if (this.opts.secretNames?.length) {
+      snapshot.secrets = this.secrets.resources;
+      snapshot.versions.secrets = this.secrets.version;
+    }
+    return snapshot;
   }
 }

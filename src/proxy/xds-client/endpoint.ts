@@ -1,6 +1,7 @@
 // EDS: a ClusterLoadAssignment becomes the flat list of endpoints the proxy balances over, each
 // with its address, weight, health and locality priority.
 import { TYPE_URL } from '../../control/xds/resource.js';
+import { structToJson, type JsonValue } from '../../control/xds/struct.js';
 import { asFields, decodeResource, list, reject, socketAddress, wrapped, type AnyResource, type Decoded, type Fields } from './fields.js';
 
 export type HealthStatus = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY' | 'DRAINING' | 'TIMEOUT' | 'DEGRADED';
@@ -14,7 +15,11 @@ export interface Endpoint {
   /** The locality's priority: 0 is used first. */
   priority: number;
   locality: { region?: string; zone?: string; subZone?: string };
+  /** metadata.filter_metadata["envoy.transport_socket_match"]: picks the cluster's transport socket for this endpoint. */
+  socketMatch?: Record<string, JsonValue>;
 }
+
+const SOCKET_MATCH_KEY = 'envoy.transport_socket_match';
 
 export interface EndpointAssignment {
   clusterName: string;
@@ -47,7 +52,8 @@ export function decodeAssignment(cla: Fields, field: string): EndpointAssignment
       if (!Number.isInteger(weight) || weight < 1) reject(`${path}.load_balancing_weight`, `${weight} must be at least 1`);
       const health = String(lb.health_status ?? 'UNKNOWN');
       if (!HEALTH.has(health)) reject(`${path}.health_status`, `${health} is not a health status`);
-      endpoints.push({ host, port, weight, health: health as HealthStatus, priority, locality });
+      const socketMatch = asFields(asFields(asFields(lb.metadata)?.filter_metadata)?.[SOCKET_MATCH_KEY]);
+      endpoints.push({ host, port, weight, health: health as HealthStatus, priority, locality, ...(socketMatch ? { socketMatch: structToJson(socketMatch) } : {}) });
     });
   });
   return { clusterName: String(cla.cluster_name ?? ''), endpoints };

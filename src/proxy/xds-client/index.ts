@@ -6,3 +6,4 @@ export { decodeRoute, type RouteConfig } from './route.js';
 export { decodeCluster, type ClusterConfig, type Discovery, type LbPolicy } from './cluster.js';
 export { decodeEndpoints, type Endpoint, type EndpointAssignment, type HealthStatus } from './endpoint.js';
 export type { AnyResource, Decoded } from './fields.js';
+export { decodeSecret, type SecretConfig } from './secret.js';

@@ -148,16 +148,18 @@ describe('proxy HTTP filters from a control plane other than the manager', () =>
     assert.equal(seen.headers['x-drop-me'], undefined, 'the request mutation removed x-drop-me');
   });
 
-  it('a filter the proxy does not implement is NACKed and the previous listener keeps serving; the next good update applies', async () => {
+  it('a filter config the proxy cannot run is NACKed and the previous listener keeps serving; the next good update applies', async () => {
     const good = ads.statuses(TYPE_URL.LISTENER)[0]?.acked;
     assert.ok(good, `listeners were acked (${ads.log.join('; ')})`);
 
-    // The control plane puts RBAC in front of the mutation and changes the stamp: all rejected.
-    const bad = ads.serve(resources([httpFilter('envoy.filters.http.rbac', RBAC, {}), headerMutation('v2')]));
+    // The control plane puts an RBAC policy with a CEL condition (which this proxy cannot
+    // evaluate) in front of the mutation and changes the stamp: all rejected.
+    const celPolicy = { rules: { action: 'ALLOW', policies: { cel: { permissions: [{ any: true }], principals: [{ any: true }], condition: { const_expr: { bool_value: true } } } } } };
+    const bad = ads.serve(resources([httpFilter('envoy.filters.http.rbac', RBAC, celPolicy), headerMutation('v2')]));
     const nack = await ads.nacked(TYPE_URL.LISTENER, bad);
     assert.match(nack.message, /mutated/, 'the reason names the listener');
     assert.match(nack.message, /envoy\.filters\.http\.rbac/, 'the reason names the filter');
-    assert.match(nack.message, /envoy\.extensions\.filters\.http\.rbac\.v3\.RBAC.*does not implement/);
+    assert.match(nack.message, /condition.*CEL expressions are not supported/);
     assert.equal(ads.statuses(TYPE_URL.LISTENER)[0]?.acked, good, 'the acked version stays the last good one');
 
     const dump = JSON.parse(await (await fetch(`http://127.0.0.1:${adminPort}/config_dump`)).text()) as { versions: { listeners: string } };

@@ -97,7 +97,7 @@ test('Gateway credentialName and ISTIO_MUTUAL need secrets the proxy cannot get:
   const credential = wireChain({ transport_socket: downstreamTls({ mode: 'SIMPLE', credentialName: 'shop-cert' }) });
   assert.match(rejection(credential), /transport_socket\.typed_config\.common_tls_context\.tls_certificate_sds_secret_configs\[0\]\.name: SDS secret "kubernetes:\/\/shop-cert": .*credentialName.*serverCertificate/);
   const mesh = wireChain({ transport_socket: downstreamTls({ mode: 'ISTIO_MUTUAL' }) });
-  assert.match(rejection(mesh), /SDS secret "default": ISTIO_MUTUAL needs the workload certificate from the mesh CA/);
+  assert.match(rejection(mesh), /SDS secret "default" \(ISTIO_MUTUAL\): the proxy has no workload identity; start it with --ca-address/);
 });
 
 test('no transport_socket, or raw_buffer: plaintext', () => {
@@ -150,7 +150,7 @@ test('the ALPN offered by default follows the chain terminal: none for a TCP pro
 test('what the proxy cannot honour is rejected, naming the field', () => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ common_tls_context: {} }, /tls_certificates: a TLS-terminating chain needs a certificate/],
-    [{ common_tls_context: { ...CERT, validation_context_sds_secret_config: { name: 'ROOTCA' } } }, /SDS secret "ROOTCA": ISTIO_MUTUAL needs/],
+    [{ common_tls_context: { ...CERT, validation_context_sds_secret_config: { name: 'ROOTCA' } } }, /SDS secret "ROOTCA" \(ISTIO_MUTUAL\): the proxy has no workload identity/],
     [{ common_tls_context: { ...CERT, validation_context_sds_secret_config: { name: 'kubernetes://c-cacert' } } }, /kubernetes:\/\/c-cacert.*credentialName/],
     [{ common_tls_context: { ...CERT, validation_context_sds_secret_config: { name: 'file-cert:/a~/b' } } }, /is a certificate, but this field wants a validation context/],
     [{ common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'vault://x' }] } }, /the proxy resolves only file-cert/],

@@ -75,12 +75,12 @@ test('DISABLE and raw_buffer are plaintext; no transport socket is plaintext', (
   assert.equal(readUpstreamTls(cluster({ transport_socket: { name: 'envoy.transport_sockets.raw_buffer' } }).raw), undefined);
 });
 
-test('ISTIO_MUTUAL is NACKed: it needs the workload certificate from the mesh CA', () => {
+test('ISTIO_MUTUAL is NACKed on a proxy without a workload identity, naming --ca-address', () => {
   const c = fromDestinationRule({ mode: 'ISTIO_MUTUAL' });
-  assert.match(rejection(c), /ISTIO_MUTUAL needs the workload certificate from the mesh CA, not built yet/);
+  assert.match(rejection(c), /SDS secret "default" \(ISTIO_MUTUAL\): the proxy has no workload identity; start it with --ca-address/);
   // A cluster built anyway (no check) fails its connections instead of sending plaintext.
   const origination = TlsOrigination.fromCluster(c.raw);
-  assert.match(origination?.failure ?? '', /ISTIO_MUTUAL needs the workload certificate/);
+  assert.match(origination?.failure ?? '', /start it with --ca-address/);
   origination?.close();
 });
 
@@ -122,7 +122,7 @@ test('inline material is config: a CA that is not a certificate NACKs the cluste
 
 test('settings the proxy cannot honour are NACKed with the field and the reason', () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ transport_socket_matches: [{ name: 'm', match: {}, transport_socket: { name: 'envoy.transport_sockets.raw_buffer' } }] }, /transport_socket_matches: is not supported/],
+    [{ transport_socket_matches: [{ name: 'm', match: {}, transport_socket: { name: 'envoy.transport_sockets.alts' } }] }, /transport_socket_matches\[0\].transport_socket: envoy.transport_sockets.alts is not supported/],
     [{ transport_socket: { name: 'envoy.transport_sockets.alts' } }, /transport_socket: envoy.transport_sockets.alts is not supported/],
     [tlsSocket({ common_tls_context: { validation_context: { match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'a' } }] } } }), /SAN matching without a trusted CA is insecure/],
     [tlsSocket({ common_tls_context: { validation_context: { trusted_ca: { filename: '/ca' }, trust_chain_verification: 'ACCEPT_UNTRUSTED' } } }), /trust_chain_verification: ACCEPT_UNTRUSTED is not supported/],

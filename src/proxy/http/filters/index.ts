@@ -7,7 +7,9 @@ import { compressorFilter } from './compressor.js';
 import { corsFilter } from './cors.js';
 import { faultFilter } from './fault.js';
 import { headerMutationFilter } from './header-mutation.js';
+import { jwtAuthnFilter } from './jwt-authn.js';
 import { localRateLimitFilter } from './local-ratelimit.js';
+import { rbacFilter } from './rbac.js';
 
 export const BUILTIN_HTTP_FILTERS: readonly HttpFilterFactory[] = [
   faultFilter,
@@ -15,4 +17,6 @@ export const BUILTIN_HTTP_FILTERS: readonly HttpFilterFactory[] = [
   headerMutationFilter,
   localRateLimitFilter,
   compressorFilter,
+  jwtAuthnFilter,
+  rbacFilter,
 ];

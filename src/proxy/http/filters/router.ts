@@ -1,7 +1,9 @@
 // envoy.filters.http.router: the last filter, which acts on the chosen route — answers a
 // redirect or direct response itself, otherwise picks the cluster (by weight), reads the body as
 // retries need it, and forwards.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { proxyUpgrade } from '../upgrade.js';
 import { pickWeightedCluster } from '../../router/route-match.js';
 import { redirectFor } from '../../router/redirect.js';
 import { forward } from '../../router/forward.js';
@@ -63,6 +65,12 @@ function route(stream: ActiveStream, clusters: ClusterManager, observer: ProxyOb
   const cluster = name === undefined ? undefined : clusters.get(name);
   if (!cluster) {
     stream.sendLocalReply({ status: 503, body: 'cluster not found', flag: 'NC', details: 'cluster_not_found' });
+    return 'stop';
+  }
+  if (stream.upgrade) {
+    // The filters before the router have allowed the upgrade: from here on the bytes are spliced.
+    (stream.res as ServerResponse).detachSocket(stream.upgrade.socket);
+    proxyUpgrade(stream.req as IncomingMessage, stream.upgrade, stream.request, match, cluster, stream.log);
     return 'stop';
   }
   const routeAction = (match.route.route ?? {}) as Fields;

@@ -10,6 +10,8 @@ test('the built-in filters are listed once each by their Envoy type URLs', () =>
     'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
     'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
     'type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor',
+    'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+    'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
   ]);
   for (const f of BUILTIN_HTTP_FILTERS) assert.equal(typeof f.validatePerRoute, 'function', f.typeUrl);
 });

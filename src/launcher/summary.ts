@@ -1,0 +1,52 @@
+// The few lines printed once the mesh is up: where to look, and three things to try.
+import { relative } from 'node:path';
+import { BOOKINFO_EXAMPLES } from './bookinfo.js';
+import { DEFAULT_BASE_PORT, type UpLayout } from './layout.js';
+
+export interface SummaryInput {
+  layout: UpLayout;
+  demo: boolean;
+  configDir: string;
+  logsDir: string;
+  elapsedMs: number;
+}
+
+/** The default `isthmus apply` store is ./.isthmus/config; other state dirs need the flag. */
+function configFlag(configDir: string): string {
+  const rel = relative(process.cwd(), configDir) || '.';
+  return rel === '.isthmus/config' ? '' : ` --config-dir ${rel}`;
+}
+
+export function productPageUrl(layout: UpLayout): string {
+  return `http://127.0.0.1:${layout.gateway.listener}/productpage`;
+}
+
+export function upSummary(s: SummaryInput): string {
+  const { layout } = s;
+  const flag = configFlag(s.configDir);
+  const monitoring = `http://127.0.0.1:${layout.monitoring}`;
+  const statusFlag = layout.base === DEFAULT_BASE_PORT ? '' : ` --monitoring-address 127.0.0.1:${layout.monitoring}`;
+  const lines = [
+    '',
+    `The mesh is up (${(s.elapsedMs / 1000).toFixed(1)} s).`,
+    '',
+  ];
+  if (s.demo) lines.push(`  Product page   ${productPageUrl(layout)}   (through the ingress gateway; sign in as jason for the user routes)`);
+  lines.push(
+    `  Manager        ${monitoring}/debug/syncz   (also /debug/configz, /metrics; the dashboard will live here)`,
+    `  xDS            127.0.0.1:${layout.xds}   (for "isthmus run --xds" and proxyless gRPC)`,
+    `  Logs           ${relative(process.cwd(), s.logsDir) || s.logsDir}/`,
+    '',
+    'Try:',
+  );
+  if (s.demo) {
+    for (const e of BOOKINFO_EXAMPLES) lines.push(`  isthmus apply -f ${e.file}${flag}    # ${e.what}`);
+  }
+  lines.push(
+    `  isthmus proxy-status${statusFlag}`,
+    `  isthmus run --service job${layout.base === DEFAULT_BASE_PORT ? '' : ` --xds 127.0.0.1:${layout.xds}`} -- curl -s http://productpage:9080/api/v1/products/0/reviews`,
+    '',
+    'Ctrl-C stops everything; the next "isthmus up" keeps the config you applied.',
+  );
+  return lines.join('\n');
+}

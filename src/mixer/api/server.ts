@@ -1,0 +1,35 @@
+// The gRPC server: decodes each Check/Report into attribute bags, hands them to the runtime, and
+// encodes the answer. A malformed request is INVALID_ARGUMENT; nothing a client sends can crash it.
+import { Server, ServerCredentials, status as grpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import type { MixerRuntime } from '../runtime/runtime.js';
+import { mixerServiceDefinition } from './proto.js';
+import { decodeAttributes, decodeQuotas, encodeCheckResponse, type WireAttributes, type WireCheckRequest, type WireCheckResponse } from './wire.js';
+
+export interface MixerServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startMixerServer(runtime: MixerRuntime, host: string, port: number): Promise<MixerServer> {
+  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  server.addService(mixerServiceDefinition(), {
+    Check(call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>, callback: sendUnaryData<WireCheckResponse>) {
+      const req = call.request;
+      runtime.check(decodeAttributes(req.attributes), decodeQuotas(req.quotas), req.deduplicationId ?? '').then(
+        (r) => callback(null, encodeCheckResponse(r)),
+        (e: Error) => callback({ code: grpcStatus.INTERNAL, details: e.message }),
+      );
+    },
+    Report(call: ServerUnaryCall<{ attributes?: WireAttributes[] }, object>, callback: sendUnaryData<object>) {
+      const bags = (call.request.attributes ?? []).map((a) => decodeAttributes(a));
+      runtime.report(bags).then(() => callback(null, {}), (e: Error) => callback({ code: grpcStatus.INTERNAL, details: e.message }));
+    },
+  });
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  return {
+    port: bound,
+    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}

@@ -1,0 +1,95 @@
+// `isthmus up` end to end, as a newcomer runs it: the real CLI in the background on free ports
+// with a temporary state dir; the product page through the gateway; traffic shifted by the
+// 50/50 sample; the ratings abort for jason; then SIGTERM, and every child process gone by PID.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { curl } from '../helpers/curl.js';
+import { eventually } from '../helpers/eventually.js';
+import { repoPath } from '../helpers/paths.js';
+import { startIsthmus } from '../helpers/process.js';
+import { reviewsVersions } from './bookinfo-page.js';
+import { freeUpPorts } from './free-layout.js';
+import { alive, descendants } from './procs.js';
+
+const sample = (name: string) => repoPath(`samples/bookinfo/networking/${name}`);
+
+test('isthmus up: Bookinfo through the gateway, traffic shifting, fault injection, clean stop', { timeout: 180_000 }, async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'isthmus-up-'));
+  const { base, gateway } = await freeUpPorts();
+  const up = startIsthmus(['up', '--state-dir', stateDir, '--base-port', String(base), '--gateway-port', String(gateway)]);
+  let children: number[] = [];
+  t.after(async () => {
+    await up.stop(15_000);
+    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  await up.waitForLine(/The mesh is up/, 90_000);
+  children = descendants(up.child.pid!).map((p) => p.pid);
+  // Manager, gateway, and six workloads each with a sidecar.
+  assert.ok(children.length >= 14, `expected at least 14 child processes, found ${children.length}:\n${up.output()}`);
+  const page = `http://127.0.0.1:${gateway}/productpage`;
+  const apply = async (file: string) => {
+    const r = await runCli(['apply', '-f', sample(file), '--config-dir', join(stateDir, 'config')]);
+    assert.equal(r.code, 0, r.stderr);
+  };
+
+  await t.test('the product page answers through the gateway, with reviews', async () => {
+    const { counts, views } = await reviewsVersions(page, 6);
+    assert.ok(views.every((v) => v.status === 200), JSON.stringify(views));
+    assert.equal(counts.none, undefined, `every page shows reviews: ${JSON.stringify(counts)}`);
+  });
+
+  await t.test('virtual-service-reviews-50-v3.yaml sends reviews traffic to v1 and v3 only', async () => {
+    await apply('virtual-service-reviews-50-v3.yaml');
+    const counts = await eventually('a batch answered by v1 and v3 and nothing else', async () => {
+      const { counts: c } = await reviewsVersions(page, 20);
+      return c.v1 && c.v3 && !c.v2 && !c.none ? c : undefined;
+    }, { timeoutMs: 30_000 });
+    assert.ok(counts.v1! > 0 && counts.v3! > 0);
+  });
+
+  await t.test('virtual-service-ratings-test-abort.yaml makes reviews show the ratings error for jason', async () => {
+    await apply('virtual-service-ratings-test-abort.yaml');
+    await eventually('jason sees "Ratings service is currently unavailable" from v3', async () => {
+      const { views } = await reviewsVersions(page, 10, 'jason');
+      return views.some((v) => v.reviewsVersion === 'v3' && v.ratingsUnavailable) ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    const { views } = await reviewsVersions(page, 10);
+    assert.ok(views.every((v) => !v.ratingsUnavailable), 'users other than jason still get ratings');
+  });
+
+  await t.test('authorization-policy-deny-ratings.yaml: only reviews may read ratings', {
+    skip: 'needs mesh mTLS identities (CA, issue #5) and AuthorizationPolicy in the proxy (issue #4)',
+  }, async () => {
+    await apply('authorization-policy-deny-ratings.yaml');
+    // productpage asks ratings itself on this path: its identity is not bookinfo-reviews.
+    await eventually('productpage is denied by ratings', async () => {
+      const res = await curl([`http://127.0.0.1:${gateway}/api/v1/products/0/ratings`]);
+      return res.status === 503 && res.body.includes('(403)') ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    const { views } = await reviewsVersions(page, 10);
+    assert.ok(views.some((v) => v.reviewsVersion === 'v3' && !v.ratingsUnavailable), 'reviews still reads ratings');
+  });
+
+  await t.test('SIGTERM stops every process it started', async () => {
+    const code = await up.stop(20_000);
+    assert.equal(code, 0, up.output());
+    assert.match(up.output(), /stopped/);
+    const left = children.filter(alive);
+    assert.deepEqual(left, [], `still running: ${left.join(', ')}`);
+  });
+
+  await t.test('a second up reuses the state dir: the applied routes still hold', async () => {
+    const again = startIsthmus(['up', '--state-dir', stateDir, '--base-port', String(base), '--gateway-port', String(gateway)]);
+    t.after(() => again.stop(15_000));
+    await again.waitForLine(/The mesh is up/, 90_000);
+    assert.doesNotMatch(again.output(), /config: .* created/, 'nothing is installed twice');
+    const { counts } = await reviewsVersions(page, 10);
+    assert.equal(counts.v2, undefined, `the 50/50 v1/v3 route survived the restart: ${JSON.stringify(counts)}`);
+    assert.equal(await again.stop(20_000), 0);
+  });
+});
