@@ -1,5 +1,6 @@
-// The one place that loads @peculiar/x509: its decorators need reflect-metadata loaded first,
-// and every other CA module imports X.509 through here so that order can never be broken.
+// The one place that loads @peculiar/x509, for the CA and for the proxy's CSRs alike: its
+// decorators need reflect-metadata loaded first, and every module imports X.509 through here so
+// that order can never be broken.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';

@@ -1,25 +1,8 @@
 // `isthmus`: parses the subcommand and its flags, runs it, and maps errors to exit codes.
 import { parseArgs } from 'node:util';
 import { COMMON_OPTIONS, EXIT, UsageError, type Command, type Io } from './command.js';
-import { analyzeCommand } from './commands/analyze.js';
-import { caCommand } from './commands/ca.js';
-import { controlPlaneCommand } from './commands/control-plane.js';
-import { applyCommand } from './commands/apply.js';
-import { deleteCommand } from './commands/delete.js';
-import { getCommand } from './commands/get.js';
-import { mixerCommand } from './commands/mixer.js';
-import { proxyCommand } from './commands/proxy.js';
-import { proxyStatusCommand } from './commands/proxy-status.js';
+import { loadAllCommands, loadCommand } from './commands/index.js';
 import { VERSION, versionCommand } from './commands/version.js';
-import { upCommand } from './commands/up.js';
-import { runCommand } from './commands/run.js';
-
-export const COMMANDS: readonly Command[] = [
-  applyCommand, getCommand, deleteCommand, analyzeCommand, controlPlaneCommand, mixerCommand, proxyCommand, proxyStatusCommand, versionCommand,
-  upCommand,
-  runCommand,
-  caCommand,
-];
 
 const processIo: Io = {
   out: (t) => process.stdout.write(`${t}\n`),
@@ -35,14 +18,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = name === 'help' ? rest[0] : undefined;
-    const cmd = topic ? COMMANDS.find((c) => c.name === topic) : undefined;
-    io.out(cmd ? commandHelp(cmd) : overview());
+    const cmd = topic ? await loadCommand(topic) : undefined;
+    io.out(cmd ? commandHelp(cmd) : await overview());
     return topic && !cmd ? EXIT.USAGE : EXIT.OK;
   }
   if (name === '--version') return versionCommand.run({}, [], io);
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const cmd = await loadCommand(name);
   if (!cmd) {
-    io.err(`error: unknown command "${name}"\n\n${overview()}`);
+    io.err(`error: unknown command "${name}"\n\n${await overview()}`);
     return EXIT.USAGE;
   }
   try {
@@ -65,15 +48,16 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 }
 
-function overview(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+async function overview(): Promise<string> {
+  const commands = await loadAllCommands();
+  const width = Math.max(...commands.map((c) => c.name.length));
   return [
     `isthmus ${VERSION} — an Istio-compatible service mesh`,
     '',
     'Usage: isthmus COMMAND [flags]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run "isthmus help COMMAND" or "isthmus COMMAND --help" for flags and examples.',
     'Exit codes: 0 ok, 1 failed (invalid config, not found, conflict), 2 bad command line, 79 analyze found errors.',

@@ -1,7 +1,7 @@
 // The `file` private key provider (Istio's default): the workload key is made in this process
 // with WebCrypto and kept in memory only — it is never written to disk. The name is Istio's; here
 // "file" means "not in a token". Each certificate gets a fresh key.
-import { x509, subtle } from './x509.js';
+import { x509, subtle } from '../../ca/x509.js';
 import type { KeyAlgorithm, KeyProvider, SecureContextKey, WorkloadKey } from './workload-key.js';
 
 type CryptoKeyPairLike = Awaited<ReturnType<typeof subtle.generateKey>> & { privateKey: unknown; publicKey: unknown };

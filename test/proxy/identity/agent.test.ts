@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../../helpers/eventually.js';
 import { FileKeyProvider, IdentityAgent, MeshSecretStore, renewalTime } from '../../../src/proxy/identity/index.js';
-import { x509 } from '../../../src/proxy/identity/x509.js';
+import { x509 } from '../../../src/ca/x509.js';
 import { ManualClock } from '../../../src/proxy/upstream/clock.js';
 import { csrUris, FakeCaService, makeTestCa, uriSans, type TestCa } from './test-ca.js';
 

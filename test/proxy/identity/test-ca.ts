@@ -2,7 +2,7 @@
 // signs workload CSRs with the validity the test chooses (so renewal timing can be driven by a
 // manual clock), plus a request function shaped like the real CA client's.
 import { X509Certificate as NodeX509 } from 'node:crypto';
-import { subtle, x509 } from '../../../src/proxy/identity/x509.js';
+import { subtle, x509 } from '../../../src/ca/x509.js';
 import type { CertificateRequest } from '../../../src/ca/index.js';
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
