@@ -1,6 +1,6 @@
 // The request rewrites a RouteAction asks for before forwarding: path prefix or RE2 regex
 // rewrite, and the Host/:authority rewrite (literal, or the upstream host's own name).
-import { compileRe2 } from '../../api/fields/regex.js';
+import { compileRe2 } from '../../api/fields/re2.js';
 
 type Fields = Record<string, unknown>;
 

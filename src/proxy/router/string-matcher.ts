@@ -1,6 +1,6 @@
 // Envoy's StringMatcher and HeaderMatcher semantics over plain request values, shared by the
 // route matcher's header and query-parameter checks.
-import { compileRe2 } from '../../api/fields/regex.js';
+import { compileRe2 } from '../../api/fields/re2.js';
 
 type Fields = Record<string, unknown>;
 

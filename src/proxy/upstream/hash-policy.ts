@@ -11,12 +11,10 @@
 //   itself; ours are strings).
 // Policies that produce a hash are combined as hash = rotl1(hash) XOR new; a `terminal` policy
 // that leaves a hash stops the list. No hash at all → the balancer picks at random.
-import { createRequire } from 'node:module';
+import { re2 } from '../../api/fields/re2.js';
 import { asFields, durationMs, list, type Fields } from '../xds-client/fields.js';
 import { xxhash64, xxhash64Chain } from './lb/xxhash64.js';
 
-// re2-wasm is CommonJS only; regex_rewrite must use RE2 semantics, as Envoy's does.
-const { RE2 } = createRequire(import.meta.url)('re2-wasm') as { RE2: new (pattern: string, flags: string) => RegExp };
 
 export interface HashRequest {
   /** Request headers, names lower-case. */
@@ -93,6 +91,8 @@ function headerMethod(h: Fields): Method['evaluate'] {
   let substitution = '';
   if (rewrite) {
     const pattern = String(asFields(rewrite.pattern)?.regex ?? '');
+    // regex_rewrite uses RE2 semantics, as Envoy's does.
+    const RE2 = re2();
     re = new RE2(pattern, 'gu');
     substitution = re2Substitution(String(rewrite.substitution ?? ''));
   }

@@ -1,7 +1,7 @@
 // RDS: a RouteConfiguration is kept in its object form (the router's route-match reads it as
 // is) after checking that every route leads somewhere the proxy can act on, and the clusters it
 // names are listed so the proxy can tell which ones a route needs.
-import { compileRe2 } from '../../api/fields/regex.js';
+import { compileRe2 } from '../../api/fields/re2.js';
 import { TYPE_URL } from '../../control/xds/resource.js';
 import { asFields, decodeResource, list, reject, wrapped, type AnyResource, type Decoded, type Fields } from './fields.js';
 

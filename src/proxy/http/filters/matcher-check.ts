@@ -1,6 +1,6 @@
 // Config-time checks of the StringMatchers and HeaderMatchers a filter config carries, so a bad
 // RE2 pattern NACKs the listener or route table instead of failing requests later.
-import { re2Error } from '../../../api/fields/regex.js';
+import { re2Error } from '../../../api/fields/re2.js';
 import type { Fields } from '../stream.js';
 import { message, reject } from './config-fields.js';
 
