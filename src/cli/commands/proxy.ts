@@ -5,7 +5,9 @@
 // workload identity: a SPIFFE certificate from the mesh CA, kept in memory and renewed, which
 // ISTIO_MUTUAL TLS contexts (SDS names `default` and `ROOTCA`) use.
 import { adminRoutes, serveAdmin } from '../../proxy/admin/admin-server.js';
-import { createKeyProvider, IdentityAgent, IdentityFlagError, installMeshSecrets, MeshSecretStore, readIdentityFlags, type IdentitySettings } from '../../proxy/identity/index.js';
+import { createKeyProvider, IdentityAgent, IdentityFlagError, installMeshSecrets, MeshSecretStore, meshSecrets, readIdentityFlags, type IdentitySettings } from '../../proxy/identity/index.js';
+import { WorkerIdentity } from '../../proxy/identity/worker-identity.js';
+import { ticketKeys } from '../../proxy/listener/session-tickets.js';
 import { MeshObserver, type ObservabilityOptions } from '../../proxy/observability/mesh-observer.js';
 import { proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
 import { singleProxy } from '../../proxy/runtime/single.js';
@@ -90,20 +92,24 @@ export const proxyCommand: Command = {
 
     const concurrency = countFlag(values, 'concurrency', 1, 1, 64);
     // Workers would each need the workload key; the primary does not hand keys to other processes.
-    if (mesh && concurrency > 1) throw new UsageError('--ca-address works with --concurrency 1 only for now (the workload identity is not shared with worker processes yet)');
     const node = proxyNode(identity);
     const log = (l: string) => io.err(l);
     const primary = concurrency > 1 && !isWorker();
     // Traffic (and so observability) lives in the workers; the primary only merges their metrics.
     const observer = primary ? undefined : new MeshObserver({ node, log, ...observabilityFlags(values) });
-    const agent = mesh ? await identityAgent(mesh, log) : undefined;
-    const options = { xds, xdsMode, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}), ...(agent ? { identity: agent } : {}) };
     const metrics = () => observer?.metricsText() ?? Promise.resolve('');
     if (isWorker()) {
-      runWorker(options, { metrics });
+      // A worker's identity is the primary's: it gets the certificate over IPC, never from the CA.
+      const identity = mesh ? new WorkerIdentity(installedStore()) : undefined;
+      const options = { xds, xdsMode, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}), ...(identity ? { identity } : {}) };
+      runWorker(options, { metrics, ...(identity ? { identity } : {}) });
       await new Promise(() => {});
     }
-    const proxy = primary ? primaryProxy(options, concurrency) : singleProxy(options, metrics);
+    const agent = mesh ? await identityAgent(mesh, log) : undefined;
+    const options = { xds, xdsMode, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}), ...(agent ? { identity: agent } : {}) };
+    const identityStore = meshSecrets();
+    if (!primary) ticketKeys.startRotation();
+    const proxy = primary ? primaryProxy(options, concurrency, identityStore ? { identityStore } : {}) : singleProxy(options, metrics);
     let stopping: Promise<void> | undefined;
     let exit: () => void = () => {};
     const exited = new Promise<void>((r) => (exit = r));
@@ -151,9 +157,14 @@ async function identityAgent(mesh: IdentitySettings, log: (line: string) => void
   } catch (err) {
     throw new UsageError(`--private-key-provider ${mesh.keyProvider}: ${(err as Error).message}`);
   }
+  return new IdentityAgent({ ...mesh, keyProvider, store: installedStore(), log });
+}
+
+/** The process's mesh secret store, installed for the TLS code to resolve `default`/`ROOTCA` from. */
+function installedStore(): MeshSecretStore {
   const store = new MeshSecretStore();
   installMeshSecrets(store);
-  return new IdentityAgent({ ...mesh, keyProvider, store, log });
+  return store;
 }
 
 function observabilityFlags(values: Values): Omit<ObservabilityOptions, 'node' | 'log'> {

@@ -13,6 +13,7 @@ import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
+import { ticketKeys } from './session-tickets.js';
 import type { MeshSecretName } from '../identity/secret-store.js';
 import { checkCertificates, describeSource, FILE_POLL_MS, keyOptions, meshSecretsOf, meshSecretsStamp, readSource, type SecretSource } from '../upstream/sds-local.js';
 import { verifyServerCertificate } from '../upstream/tls-verify.js';
@@ -194,6 +195,7 @@ export interface TlsAcceptorEvents {
 export class TlsAcceptor {
   private server: tls.Server | undefined;
   private serverVersion = -1;
+  private ticketVersion = -1;
 
   constructor(private readonly material: DownstreamTlsMaterial, private readonly events: TlsAcceptorEvents) {}
 
@@ -206,6 +208,10 @@ export class TlsAcceptor {
       raw.destroy();
       this.events.failed(this.material.failure ?? 'no TLS context', remote);
       return;
+    }
+    if (this.ticketVersion !== ticketKeys.version) {
+      server.setTicketKeys(ticketKeys.current);
+      this.ticketVersion = ticketKeys.version;
     }
     server.emit('connection', raw);
   }

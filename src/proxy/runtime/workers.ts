@@ -8,19 +8,37 @@ import type { AdminView } from '../admin/views.js';
 import type { ListenerStatus } from '../listener/listener-manager.js';
 import { checkCluster } from '../upstream/check-cluster.js';
 import { XdsClient, type XdsSnapshot } from '../xds-client/index.js';
+import { ROOT_SECRET, type MeshSecretStore } from '../identity/secret-store.js';
+import { shareIdentity, type IdentityUpdate, type WorkerIdentity } from '../identity/worker-identity.js';
+import { ticketKeys } from '../listener/session-tickets.js';
 import { mergePrometheusText } from './metrics-merge.js';
 import { Proxy, type ProxyOptions } from './proxy.js';
 import type { RunningProxy } from './running-proxy.js';
 
-type ToWorker = { type: 'snapshot'; snapshot: XdsSnapshot } | { type: 'drain'; timeoutMs: number } | { type: 'drain-listeners' } | { type: 'metrics'; id: number };
+type ToWorker =
+  | { type: 'snapshot'; snapshot: XdsSnapshot }
+  | { type: 'drain'; timeoutMs: number }
+  | { type: 'drain-listeners' }
+  | { type: 'metrics'; id: number }
+  /** The primary's session ticket keys, so a ticket from one worker resumes on any other. */
+  | { type: 'ticket-keys'; keys: Buffer }
+  /** The workload certificate and trust bundle the primary's identity agent holds. */
+  | { type: 'identity'; update: IdentityUpdate };
 type FromWorker = { type: 'hello' } | { type: 'ready' } | { type: 'listeners'; status: ListenerStatus[] } | { type: 'metrics'; id: number; text: string };
 
 export interface WorkerHooks {
   metrics(): Promise<string>;
+  /** With a workload identity: where the primary's certificates go. */
+  identity?: WorkerIdentity;
+}
+
+export interface PrimaryHooks {
+  /** With a workload identity: the agent's secrets, shared with every worker. */
+  identityStore?: MeshSecretStore;
 }
 
 /** Primary side. */
-export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number): RunningProxy {
+export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number, hooks: PrimaryHooks = {}): RunningProxy {
   // Must be set before the first fork.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ serialization: 'advanced' });
@@ -37,6 +55,18 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
   let metricsId = 0;
   const pendingMetrics = new Map<number, { texts: string[]; left: number; resolve: (t: string) => void }>();
 
+  // Secrets the workers need before they can terminate TLS: sent at hello and on every change.
+  let identity: IdentityUpdate | undefined;
+  const stopSharing = hooks.identityStore
+    ? shareIdentity(hooks.identityStore, (update) => {
+      identity = update;
+      for (const w of workers) send(w, { type: 'identity', update });
+    })
+    : undefined;
+  const stopTickets = ticketKeys.watch((keys) => {
+    for (const w of workers) send(w, { type: 'ticket-keys', keys });
+  });
+  ticketKeys.startRotation();
   const isReady = () => latest !== undefined && readyWorkers.size === count;
   const checkReady = () => {
     if (!isReady()) return;
@@ -53,6 +83,8 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
     w.on('message', (m: FromWorker) => {
       // A worker says hello once it listens for messages: only then can a snapshot reach it.
       if (m.type === 'hello') {
+        send(w, { type: 'ticket-keys', keys: ticketKeys.current });
+        if (identity) send(w, { type: 'identity', update: identity });
         if (latest) send(w, { type: 'snapshot', snapshot: latest });
       } else if (m.type === 'ready') {
         readyWorkers.add(w);
@@ -85,7 +117,10 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
     log,
     checkListener: checker.checkListener,
     checkCluster,
+    ...(opts.identity ? { secretNames: [ROOT_SECRET] } : {}),
     onUpdate: (snapshot) => {
+      const root = snapshot.secrets?.get(ROOT_SECRET);
+      if (root) opts.identity?.acceptRootBundle(root.trustedCaPem);
       latest = snapshot;
       for (const w of workers) send(w, { type: 'snapshot', snapshot });
     },
@@ -131,6 +166,8 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
     async drain(timeoutMs) {
       stopping = true;
       xds.close();
+      stopSharing?.();
+      stopTickets();
       const exits = [...workers].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
       for (const w of workers) send(w, { type: 'drain', timeoutMs });
       const timer = setTimeout(() => {
@@ -168,6 +205,12 @@ export function runWorker(opts: ProxyOptions, hooks: WorkerHooks): void {
         break;
       case 'metrics':
         void hooks.metrics().then((text) => reply({ type: 'metrics', id: m.id, text }));
+        break;
+      case 'ticket-keys':
+        ticketKeys.set(Buffer.from(m.keys));
+        break;
+      case 'identity':
+        hooks.identity?.apply(m.update);
         break;
     }
   });
