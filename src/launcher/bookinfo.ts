@@ -26,5 +26,5 @@ export const BOOKINFO_GATEWAY = 'bookinfo-gateway';
 export const BOOKINFO_EXAMPLES: readonly { what: string; file: string }[] = [
   { what: 'send half the reviews traffic to v3 (red stars)', file: 'samples/bookinfo/networking/virtual-service-reviews-50-v3.yaml' },
   { what: 'make ratings fail for user jason (sign in as jason)', file: 'samples/bookinfo/networking/virtual-service-ratings-test-abort.yaml' },
-  { what: 'let only reviews read ratings (needs mesh mTLS)', file: 'samples/bookinfo/networking/authorization-policy-deny-ratings.yaml' },
+  { what: 'let only reviews (its mTLS identity) read ratings', file: 'samples/bookinfo/networking/authorization-policy-deny-ratings.yaml' },
 ];

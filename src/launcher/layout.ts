@@ -1,12 +1,13 @@
 // Where every process of `isthmus up` listens: a fixed layout from one base port, so URLs stay
 // the same from run to run and one flag moves them all. With the default base 15010 the manager
-// gets Istio's 15010 (xDS) and 15014 (monitoring), and the rest start at 15100, clear of the
-// proxy's own defaults (15000–15090).
+// gets Istio's 15010 (xDS), 15012 (the CA's certificate service) and 15014 (monitoring), and the
+// rest start at 15100, clear of the proxy's own defaults (15000–15090).
 import type { PortClaim } from './ports.js';
 import { workloadName, type WorkloadSpec } from './workload.js';
 
 export const DEFAULT_BASE_PORT = 15010;
 export const DEFAULT_GATEWAY_PORT = 8080;
+const MANAGER_CA_OFFSET = 2;
 const MANAGER_MONITORING_OFFSET = 4;
 const FIRST_SLOT_OFFSET = 90;
 /** Ports per process slot; a slot uses the first six (app, inbound, outbound, admin, readiness, stats). */
@@ -30,6 +31,8 @@ export interface SidecarPorts extends ProxyPorts {
 export interface UpLayout {
   base: number;
   xds: number;
+  /** The mesh CA's gRPC (TLS) port, served by the manager as istiod serves 15012. */
+  ca: number;
   monitoring: number;
   gateway: ProxyPorts & { listener: number };
   workloads: Map<string, SidecarPorts>;
@@ -52,6 +55,7 @@ export function upLayout(base: number, gatewayPort: number, workloads: readonly 
   const layout: UpLayout = {
     base,
     xds: claim(base, 'manager xDS'),
+    ca: claim(base + MANAGER_CA_OFFSET, 'manager CA'),
     monitoring: claim(base + MANAGER_MONITORING_OFFSET, 'manager monitoring'),
     gateway: { listener: claim(gatewayPort, 'ingress gateway', '--gateway-port N'), ...proxyPorts(slot(0), 'ingress gateway') },
     workloads: new Map(),

@@ -1,5 +1,7 @@
-// The `isthmus proxy` command lines the launcher uses, in one place: when the CA or Mixer
-// lands, the flag that points proxies at it is one more line here.
+// The `isthmus proxy` command lines the launcher uses, in one place: when a part of the mesh
+// lands (the CA, Mixer), the flag that points proxies at it is one more line here.
+import type { ProxyIdentityFlags } from './mesh-ca.js';
+
 export interface SidecarArgs {
   xds: string;
   service: string;
@@ -13,6 +15,8 @@ export interface SidecarArgs {
   adminPort: number;
   readinessPort: number;
   statsPort: number;
+  /** A workload identity from the mesh CA (the bootstrap token goes in the environment). */
+  identity?: ProxyIdentityFlags;
 }
 
 /** Drain briefly: on a laptop nobody waits for long-lived connections to move elsewhere. */
@@ -29,7 +33,12 @@ export function sidecarArgs(s: SidecarArgs): string[] {
   if (labels) args.push('--labels', labels);
   if (s.serviceAccount) args.push('--service-account', s.serviceAccount);
   if (s.appPort !== undefined) args.push('--app-port', String(s.appPort));
-  return args;
+  return [...args, ...identityArgs(s.identity)];
+}
+
+function identityArgs(id: ProxyIdentityFlags | undefined): string[] {
+  if (!id) return [];
+  return ['--ca-address', id.caAddress, '--ca-root', id.caRoot, ...(id.tokenFile ? ['--token-file', id.tokenFile] : [])];
 }
 
 export interface GatewayArgs {
@@ -37,14 +46,20 @@ export interface GatewayArgs {
   adminPort: number;
   readinessPort: number;
   statsPort: number;
+  identity?: ProxyIdentityFlags;
 }
+
+/** Where Istio installs its ingress gateway, and the service account it runs as. */
+export const GATEWAY_NAMESPACE = 'istio-system';
+export const GATEWAY_SERVICE_ACCOUNT = 'istio-ingressgateway-service-account';
 
 /** Istio's default ingress gateway: selected by `istio: ingressgateway`, its listeners come from Gateways. */
 export function ingressGatewayArgs(g: GatewayArgs): string[] {
   return [
-    'proxy', '--type', 'gateway', '--xds', g.xds, '--service', 'istio-ingressgateway', '--namespace', 'istio-system',
-    '--labels', 'istio=ingressgateway', '--service-account', 'istio-ingressgateway-service-account', '--outbound-port', '0',
+    'proxy', '--type', 'gateway', '--xds', g.xds, '--service', 'istio-ingressgateway', '--namespace', GATEWAY_NAMESPACE,
+    '--labels', 'istio=ingressgateway', '--service-account', GATEWAY_SERVICE_ACCOUNT, '--outbound-port', '0',
     '--admin-port', String(g.adminPort), '--readiness-port', String(g.readinessPort), '--stats-port', String(g.statsPort),
     '--drain-duration', DRAIN,
+    ...identityArgs(g.identity),
   ];
 }

@@ -4,7 +4,9 @@
 // exit code is the result — a batch job completes instead of leaving a proxy behind.
 import { appEnv } from './app-env.js';
 import { isthmusCommand } from './isthmus-bin.js';
+import { tokenEnv } from './mesh-ca.js';
 import { ephemeralPort } from './ports.js';
+import type { RunIdentity } from './run-mesh.js';
 import { sidecarArgs } from './proxy-args.js';
 import { exitCodeOf, Supervisor, type Supervised } from './supervisor.js';
 
@@ -12,7 +14,11 @@ export interface RunOptions {
   service: string;
   version: string;
   namespace: string;
+  /** Kubernetes' `default` when not given. */
+  serviceAccount?: string;
   xds: string;
+  /** A workload identity from the mesh CA (resolveRunMesh); without it the sidecar is plaintext only. */
+  identity?: RunIdentity;
   /** The program's own port; without it the sidecar registers nothing (a client or a job). */
   appPort?: number;
   inboundPort?: number;
@@ -36,12 +42,16 @@ export async function runWithSidecar(opts: RunOptions): Promise<number> {
   const inbound = opts.inboundPort ?? (opts.appPort !== undefined ? await ephemeralPort() : 0);
   const outbound = opts.outboundPort ?? (await ephemeralPort());
   const supervisor = new Supervisor();
+  const id = opts.identity;
   const proxy = supervisor.start(`${opts.service}-sidecar`, isthmusCommand(sidecarArgs({
     xds: opts.xds, service: opts.service, namespace: opts.namespace, labels: { version: opts.version },
+    ...(opts.serviceAccount !== undefined ? { serviceAccount: opts.serviceAccount } : {}),
     ...(opts.appPort !== undefined ? { appPort: opts.appPort } : {}),
     // 0 for admin, readiness and stats: the proxy picks free ones and says which.
     inboundPort: inbound, outboundPort: outbound, adminPort: 0, readinessPort: 0, statsPort: 0,
-  })), { output: 'pipe' });
+    ...(id ? { identity: id.flags } : {}),
+    // The token (when minted here) goes to the sidecar's environment, never the program's.
+  })), { output: 'pipe', ...(id?.token !== undefined ? { env: tokenEnv(id.token) } : {}) });
   try {
     await sidecarReady(proxy, opts);
   } catch (e) {
@@ -50,7 +60,8 @@ export async function runWithSidecar(opts: RunOptions): Promise<number> {
   }
   opts.log(`isthmus run: sidecar for ${opts.service} ${opts.version} ready` +
     (opts.appPort !== undefined ? ` — inbound 127.0.0.1:${inbound} → app :${opts.appPort}` : '') +
-    `; HTTP_PROXY=http://127.0.0.1:${outbound}`);
+    `; HTTP_PROXY=http://127.0.0.1:${outbound}` +
+    (id ? `; mTLS as ${id.spiffeId}` : ''));
   // On a terminal the program shares our process group, so it can read the terminal and gets
   // Ctrl-C from it directly; otherwise it gets its own and we pass the signals on.
   const interactive = process.stdin.isTTY === true;
@@ -79,7 +90,7 @@ export async function runWithSidecar(opts: RunOptions): Promise<number> {
 function sidecarReady(proxy: Supervised, opts: RunOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new SidecarFailedError(`the sidecar was not ready after ${(opts.readyTimeoutMs ?? 30_000) / 1000} s; is the manager running at ${opts.xds}? (isthmus up starts one; --xds picks another)\n${text}`)), opts.readyTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(new SidecarFailedError(`the sidecar was not ready after ${(opts.readyTimeoutMs ?? 30_000) / 1000} s; is the manager running at ${opts.xds}${opts.identity ? ` and its CA at ${opts.identity.flags.caAddress}` : ''}? (isthmus up starts one; --xds or --state-dir picks another)\n${text}`)), opts.readyTimeoutMs ?? 30_000);
     const onData = (d: Buffer) => {
       text += d.toString();
       for (const line of d.toString().split('\n')) if (line.trim() && line.trim() !== 'ready') opts.log(`[sidecar] ${line}`);

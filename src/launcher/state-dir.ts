@@ -1,8 +1,10 @@
 // The state directory of `isthmus up` (default ./.isthmus): the config store (config/, the same
-// directory `isthmus apply` writes by default), one log per process (logs/), and a lock naming
-// the `up` that uses it, so two meshes never share one store by accident.
+// directory `isthmus apply` writes by default), the mesh CA's directory (ca/: its root and token
+// key, never a workload key), one log per process (logs/), and a lock naming the `up` that uses
+// it, so two meshes never share one store by accident.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { meshInfoFile } from './mesh-info.js';
 
 export class StateDirBusyError extends Error {
   readonly code = 'STATE_DIR_BUSY';
@@ -11,18 +13,22 @@ export class StateDirBusyError extends Error {
 export interface StateDir {
   root: string;
   configDir: string;
+  caDir: string;
   logsDir: string;
   logFile(process: string): string;
   /** Whether a marker file (such as "installed the demo") exists; `mark` creates it. */
   has(marker: string): boolean;
   mark(marker: string): void;
+  /** Also removes what only holds while this `up` runs (mesh.json, the lock). */
   release(): void;
 }
 
 export function claimStateDir(root: string): StateDir {
   const configDir = join(root, 'config');
   const logsDir = join(root, 'logs');
+  const caDir = join(root, 'ca');
   mkdirSync(configDir, { recursive: true });
+  mkdirSync(caDir, { recursive: true, mode: 0o700 });
   mkdirSync(logsDir, { recursive: true });
   const lock = join(root, 'up.pid');
   const holder = lockHolder(lock);
@@ -34,12 +40,21 @@ export function claimStateDir(root: string): StateDir {
   return {
     root,
     configDir,
+    caDir,
     logsDir,
     logFile: (name) => join(logsDir, `${name}.log`),
     has: (name) => readable(marker(name)),
     mark: (name) => writeFileSync(marker(name), `${new Date().toISOString()}\n`),
-    release: () => rmSync(lock, { force: true }),
+    release: () => {
+      rmSync(meshInfoFile(root), { force: true });
+      rmSync(lock, { force: true });
+    },
   };
+}
+
+/** The pid of the `up` holding the state dir `root`, if it still runs. */
+export function upHolding(root: string): number | undefined {
+  return lockHolder(join(root, 'up.pid'));
 }
 
 /** The pid in the lock file if that process still runs (a crashed `up` leaves a stale lock). */

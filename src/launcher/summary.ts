@@ -6,15 +6,24 @@ import { DEFAULT_BASE_PORT, type UpLayout } from './layout.js';
 export interface SummaryInput {
   layout: UpLayout;
   demo: boolean;
+  stateDir: string;
   configDir: string;
   logsDir: string;
+  /** The mesh CA's trust bundle (to verify a sidecar's certificate by hand). */
+  caRootFile: string;
   elapsedMs: number;
+}
+
+const rel = (path: string) => relative(process.cwd(), path) || '.';
+
+/** `isthmus run` finds the mesh of ./.isthmus on its own; another state dir needs the flag. */
+function stateFlag(stateDir: string): string {
+  return rel(stateDir) === '.isthmus' ? '' : ` --state-dir ${rel(stateDir)}`;
 }
 
 /** The default `isthmus apply` store is ./.isthmus/config; other state dirs need the flag. */
 function configFlag(configDir: string): string {
-  const rel = relative(process.cwd(), configDir) || '.';
-  return rel === '.isthmus/config' ? '' : ` --config-dir ${rel}`;
+  return rel(configDir) === '.isthmus/config' ? '' : ` --config-dir ${rel(configDir)}`;
 }
 
 export function productPageUrl(layout: UpLayout): string {
@@ -35,6 +44,7 @@ export function upSummary(s: SummaryInput): string {
   lines.push(
     `  Manager        ${monitoring}/debug/syncz   (also /debug/configz, /metrics; the dashboard will live here)`,
     `  xDS            127.0.0.1:${layout.xds}   (for "isthmus run --xds" and proxyless gRPC)`,
+    `  Mesh CA        127.0.0.1:${layout.ca}   (workload certificates; trust bundle ${rel(s.caRootFile)})`,
     `  Logs           ${relative(process.cwd(), s.logsDir) || s.logsDir}/`,
     '',
     'Try:',
@@ -44,7 +54,7 @@ export function upSummary(s: SummaryInput): string {
   }
   lines.push(
     `  isthmus proxy-status${statusFlag}`,
-    `  isthmus run --service job${layout.base === DEFAULT_BASE_PORT ? '' : ` --xds 127.0.0.1:${layout.xds}`} -- curl -s http://productpage:9080/api/v1/products/0/reviews`,
+    `  isthmus run --service job${stateFlag(s.stateDir)} -- curl -s http://productpage:9080/api/v1/products/0/reviews`,
     '',
     'Ctrl-C stops everything; the next "isthmus up" keeps the config you applied.',
   );

@@ -1,6 +1,9 @@
 // `isthmus up` end to end, as a newcomer runs it: the real CLI in the background on free ports
-// with a temporary state dir; the product page through the gateway; traffic shifted by the
-// 50/50 sample; the ratings abort for jason; then SIGTERM, and every child process gone by PID.
+// with a temporary state dir; the product page through the gateway; mutual TLS between the
+// sidecars (their metrics say so); traffic shifted by the 50/50 sample; the ratings abort for
+// jason; the AuthorizationPolicy that lets only reviews' identity read ratings; PeerAuthentication
+// STRICT (the page still works, plaintext to a sidecar is refused, `isthmus run --state-dir`
+// joins with an identity); then SIGTERM, and every child process gone by PID.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,15 +14,27 @@ import { curl } from '../helpers/curl.js';
 import { eventually } from '../helpers/eventually.js';
 import { repoPath } from '../helpers/paths.js';
 import { startIsthmus } from '../helpers/process.js';
+import { BOOKINFO_WORKLOADS, upLayout } from '../../src/launcher/index.js';
 import { reviewsVersions } from './bookinfo-page.js';
 import { freeUpPorts } from './free-layout.js';
 import { alive, descendants } from './procs.js';
 
 const sample = (name: string) => repoPath(`samples/bookinfo/networking/${name}`);
 
-test('isthmus up: Bookinfo through the gateway, traffic shifting, fault injection, clean stop', { timeout: 180_000 }, async (t) => {
+/** One sample of a Prometheus text exposition: its labels, as a map. */
+function samples(text: string, metric: string): Record<string, string>[] {
+  return text.split('\n').filter((l) => l.startsWith(`${metric}{`)).map((l) => {
+    const labels: Record<string, string> = {};
+    for (const m of l.matchAll(/(\w+)="([^"]*)"/g)) labels[m[1]!] = m[2]!;
+    return labels;
+  });
+}
+
+test('isthmus up: Bookinfo through the gateway, mTLS, traffic shifting, fault injection, authorization, clean stop', { timeout: 240_000 }, async (t) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'isthmus-up-'));
   const { base, gateway } = await freeUpPorts();
+  const layout = upLayout(base, gateway, BOOKINFO_WORKLOADS);
+  const sidecar = (workload: string) => layout.workloads.get(workload)!;
   const up = startIsthmus(['up', '--state-dir', stateDir, '--base-port', String(base), '--gateway-port', String(gateway)]);
   let children: number[] = [];
   t.after(async () => {
@@ -29,6 +44,7 @@ test('isthmus up: Bookinfo through the gateway, traffic shifting, fault injectio
   });
   await up.waitForLine(/The mesh is up/, 90_000);
   children = descendants(up.child.pid!).map((p) => p.pid);
+  assert.match(up.output(), /mTLS: 7 workload certificates issued by the mesh CA/);
   // Manager, gateway, and six workloads each with a sidecar.
   assert.ok(children.length >= 14, `expected at least 14 child processes, found ${children.length}:\n${up.output()}`);
   const page = `http://127.0.0.1:${gateway}/productpage`;
@@ -41,6 +57,26 @@ test('isthmus up: Bookinfo through the gateway, traffic shifting, fault injectio
     const { counts, views } = await reviewsVersions(page, 6);
     assert.ok(views.every((v) => v.status === 200), JSON.stringify(views));
     assert.equal(counts.none, undefined, `every page shows reviews: ${JSON.stringify(counts)}`);
+  });
+
+  await t.test('traffic between Bookinfo services is mutual TLS with their service-account identities', async () => {
+    // reviews v2 and v3 call ratings on every page; the pages above were enough, but poll in case
+    // a load balancer sent them all to v1.
+    const ratings = await eventually('ratings\' sidecar counted requests from reviews', async () => {
+      await reviewsVersions(page, 3);
+      const res = await curl([`http://127.0.0.1:${sidecar('ratings-v1').stats}/stats/prometheus`]);
+      const from = samples(res.body, 'istio_requests_total').filter((l) => l.reporter === 'destination' && l.source_workload === 'reviews');
+      return from.length > 0 ? from : undefined;
+    });
+    for (const l of ratings) {
+      assert.equal(l.connection_security_policy, 'mutual_tls', JSON.stringify(l));
+      assert.equal(l.source_principal, 'spiffe://cluster.local/ns/default/sa/bookinfo-reviews');
+      assert.equal(l.destination_principal, 'spiffe://cluster.local/ns/default/sa/bookinfo-ratings');
+    }
+    const details = await curl([`http://127.0.0.1:${sidecar('details-v1').stats}/stats/prometheus`]);
+    const fromPage = samples(details.body, 'istio_requests_total').filter((l) => l.reporter === 'destination' && l.source_workload === 'productpage');
+    assert.ok(fromPage.length > 0, details.body);
+    assert.ok(fromPage.every((l) => l.connection_security_policy === 'mutual_tls'), JSON.stringify(fromPage));
   });
 
   await t.test('virtual-service-reviews-50-v3.yaml sends reviews traffic to v1 and v3 only', async () => {
@@ -62,17 +98,36 @@ test('isthmus up: Bookinfo through the gateway, traffic shifting, fault injectio
     assert.ok(views.every((v) => !v.ratingsUnavailable), 'users other than jason still get ratings');
   });
 
-  await t.test('authorization-policy-deny-ratings.yaml: only reviews may read ratings', {
-    skip: 'needs mesh mTLS identities (CA, issue #5) and AuthorizationPolicy in the proxy (issue #4)',
-  }, async () => {
+  await t.test('authorization-policy-deny-ratings.yaml: only reviews may read ratings', async () => {
     await apply('authorization-policy-deny-ratings.yaml');
     // productpage asks ratings itself on this path: its identity is not bookinfo-reviews.
     await eventually('productpage is denied by ratings', async () => {
       const res = await curl([`http://127.0.0.1:${gateway}/api/v1/products/0/ratings`]);
       return res.status === 503 && res.body.includes('(403)') ? true : undefined;
     }, { timeoutMs: 30_000 });
-    const { views } = await reviewsVersions(page, 10);
-    assert.ok(views.some((v) => v.reviewsVersion === 'v3' && !v.ratingsUnavailable), 'reviews still reads ratings');
+    await eventually('reviews v3 still reads ratings', async () => {
+      const { views } = await reviewsVersions(page, 10);
+      return views.some((v) => v.reviewsVersion === 'v3' && !v.ratingsUnavailable) ? true : undefined;
+    }, { timeoutMs: 30_000 });
+  });
+
+  await t.test('peer-authentication-strict.yaml: the page still works, plaintext to a sidecar is refused', async () => {
+    await apply('peer-authentication-strict.yaml');
+    const inbound = `http://127.0.0.1:${sidecar('details-v1').inbound}/details/0`;
+    await eventually('details\' sidecar refuses a plaintext request', async () => {
+      const res = await curl(['-m', '5', inbound]);
+      return res.status === 0 ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    // Every hop (gateway → productpage → details, reviews → ratings) is mutual TLS already.
+    const { views } = await reviewsVersions(page, 6);
+    assert.ok(views.every((v) => v.status === 200 && !v.reviewsUnavailable), JSON.stringify(views));
+  });
+
+  await t.test('isthmus run --state-dir joins the mesh with an identity, so STRICT lets its job through', async () => {
+    const r = await runCli(['run', '--service', 'job', '--state-dir', stateDir, '--', 'curl', '-s', '-m', '10', 'http://productpage:9080/api/v1/products/0/reviews']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /mTLS as spiffe:\/\/cluster\.local\/ns\/default\/sa\/default/);
+    assert.match(r.stdout, /"reviews":\[/);
   });
 
   await t.test('SIGTERM stops every process it started', async () => {

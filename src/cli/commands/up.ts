@@ -1,12 +1,13 @@
-// `isthmus up`: the whole mesh on this machine — manager, ingress gateway and the Bookinfo demo,
-// each workload with its sidecar — until Ctrl-C, which drains and stops every process.
+// `isthmus up`: the whole mesh on this machine — manager (with the mesh CA), ingress gateway and
+// the Bookinfo demo, each workload with its sidecar and its own identity, talking mutual TLS —
+// until Ctrl-C, which drains and stops every process.
 import { resolve } from 'node:path';
 import { BOOKINFO_WORKLOADS, DEFAULT_BASE_PORT, DEFAULT_GATEWAY_PORT, startMesh, upLayout } from '../../launcher/index.js';
 import { EXIT, portFlag, UsageError, type Command } from '../command.js';
 
 export const upCommand: Command = {
   name: 'up',
-  summary: 'Run the whole mesh locally: manager, ingress gateway and the Bookinfo demo with sidecars',
+  summary: 'Run the whole mesh locally: manager with its CA, ingress gateway and the Bookinfo demo with sidecars, all mutual TLS',
   usage: 'isthmus up [--state-dir ./.isthmus] [--gateway-port 8080] [--base-port 15010] [--no-demo]',
   examples: [
     'isthmus up                                   # then open http://127.0.0.1:8080/productpage',
