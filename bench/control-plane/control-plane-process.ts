@@ -51,7 +51,7 @@ export class ControlPlaneProcess {
 
   static async start(opts: ControlPlaneOptions): Promise<ControlPlaneProcess> {
     const args = [...(opts.nodeFlags ?? []), join(opts.repoRoot, 'bin/isthmus.js'), 'control-plane',
-      '--config-dir', opts.configDir, '--xds-port', '0', '--monitoring-port', '0', '--listen-address', '127.0.0.1'];
+      '--config-dir', opts.configDir, '--xds-port', '0', '--monitoring-port', '0', '--listen-address', '127.0.0.1', '--no-ca'];
     const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.repoRoot }));
     const log: StderrLog = { tail: [], configErrors: [], refusals: [], lines: 0 };
     // Always drained: one log line per connecting proxy must never fill the pipe and stall it.

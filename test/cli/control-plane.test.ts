@@ -74,6 +74,7 @@ test('control-plane serves xDS and its monitoring endpoints; proxy-status shows 
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}-ca`, { recursive: true, force: true });
     assert.equal(code, 0, 'SIGTERM stops the control plane cleanly');
   }
 });

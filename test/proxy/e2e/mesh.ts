@@ -102,5 +102,7 @@ export class Mesh {
   async close(): Promise<void> {
     await Promise.all(this.procs.map((p) => p.stop(3000)));
     await rm(this.dir, { recursive: true, force: true });
+    // The manager's CA keeps its root next to the config dir (`<config-dir>-ca`).
+    await rm(`${this.dir}-ca`, { recursive: true, force: true });
   }
 }
