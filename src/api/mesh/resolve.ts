@@ -93,7 +93,8 @@ export function resolveMeshConfig(spec: MeshConfigSpec = {}): ResolvedMeshConfig
     defaultConfig: resolveProxyConfig(spec.defaultConfig),
     mixerCheckServer: spec.mixerCheckServer ?? MESH_DEFAULTS.mixerCheckServer,
     mixerReportServer: spec.mixerReportServer ?? MESH_DEFAULTS.mixerReportServer,
-    disablePolicyChecks: spec.disablePolicyChecks ?? MESH_DEFAULTS.disablePolicyChecks,
+    // Unset: checks are on exactly when a check server is named (naming one is asking for it).
+    disablePolicyChecks: spec.disablePolicyChecks ?? ((spec.mixerCheckServer ?? '') === '' ? MESH_DEFAULTS.disablePolicyChecks : false),
     policyCheckFailOpen: spec.policyCheckFailOpen ?? MESH_DEFAULTS.policyCheckFailOpen,
     ...(spec.pathNormalization?.normalization ? { pathNormalization: spec.pathNormalization.normalization } : {}),
   };

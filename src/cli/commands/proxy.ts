@@ -7,9 +7,10 @@
 import { adminRoutes, serveAdmin } from '../../proxy/admin/admin-server.js';
 import { createKeyProvider, IdentityAgent, IdentityFlagError, installMeshSecrets, MeshSecretStore, meshSecrets, readIdentityFlags, type IdentitySettings } from '../../proxy/identity/index.js';
 import { WorkerIdentity } from '../../proxy/identity/worker-identity.js';
+import { flushMixerClients, mixerClientMetricsText } from '../../mixerclient/index.js';
 import { ticketKeys } from '../../proxy/listener/session-tickets.js';
 import { MeshObserver, type ObservabilityOptions } from '../../proxy/observability/mesh-observer.js';
-import { proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
+import { advertiseAdmin, proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
 import { singleProxy } from '../../proxy/runtime/single.js';
 import { isWorker, primaryProxy, runWorker } from '../../proxy/runtime/workers.js';
 import { XDS_MODES, type XdsMode } from '../../proxy/xds-client/index.js';
@@ -97,7 +98,8 @@ export const proxyCommand: Command = {
     const primary = concurrency > 1 && !isWorker();
     // Traffic (and so observability) lives in the workers; the primary only merges their metrics.
     const observer = primary ? undefined : new MeshObserver({ node, log, ...observabilityFlags(values) });
-    const metrics = () => observer?.metricsText() ?? Promise.resolve('');
+    // Istio's metrics, then the Mixer client's counters (empty unless a listener has the Mixer filter).
+    const metrics = async () => `${(await observer?.metricsText()) ?? ''}${mixerClientMetricsText()}`;
     if (isWorker()) {
       // A worker's identity is the primary's: it gets the certificate over IPC, never from the CA.
       const identity = mesh ? new WorkerIdentity(installedStore()) : undefined;
@@ -123,6 +125,7 @@ export const proxyCommand: Command = {
     const readiness = await serveAdmin('0.0.0.0', readinessPort, { '/healthz/ready': routes['/healthz/ready']! });
     const stats = await serveAdmin('0.0.0.0', statsPort, { '/stats/prometheus': routes['/stats/prometheus']! });
     io.out(`admin http://127.0.0.1:${admin.port} readiness http://127.0.0.1:${readiness.port}/healthz/ready stats http://127.0.0.1:${stats.port}/stats/prometheus`);
+    advertiseAdmin(node, `127.0.0.1:${admin.port}`);
     agent?.start();
     proxy.start();
     process.once('SIGTERM', () => void stop());
@@ -131,6 +134,7 @@ export const proxyCommand: Command = {
     if (!stopping) io.out('ready');
     await exited;
     await agent?.close();
+    await flushMixerClients(); // batched Reports must not be lost on shutdown
     await observer?.close();
     admin.server.close();
     readiness.server.close();

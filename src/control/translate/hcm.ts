@@ -2,6 +2,7 @@
 // fault and router filters, so theirs has exactly those (router last, as gRPC requires);
 // sidecars and gateways also get CORS.
 import { withRbacFilters } from './authz.js';
+import { withMixerFilter } from './mixer.js';
 import type { ClientKind } from './context.js';
 import { adsConfigSource, any } from './proto.js';
 import { EXT, FILTER } from './type-urls.js';
@@ -21,6 +22,8 @@ export interface HcmOptions {
   hcmFields?: Record<string, unknown>;
   /** Request authentication (jwt-authn.ts): the jwt_authn filter, first in the chain. */
   jwtAuthn?: Record<string, unknown>;
+  /** Mixer (mixer.ts): its filter, after authentication and authorization. */
+  mixer?: Record<string, unknown>;
 }
 
 function filter(name: string, typeUrl: string): Record<string, unknown> {
@@ -44,6 +47,7 @@ export function httpConnectionManager(o: HcmOptions): Record<string, unknown> {
     if (o.absoluteUrls) hcm.http_protocol_options = { allow_absolute_url: { value: true } };
     if (o.jwtAuthn) hcm.http_filters = [o.jwtAuthn, ...(hcm.http_filters as Record<string, unknown>[])];
     if (o.rbac?.length) hcm.http_filters = withRbacFilters(hcm.http_filters as Record<string, unknown>[], o.rbac);
+    if (o.mixer) hcm.http_filters = withMixerFilter(hcm.http_filters as Record<string, unknown>[], o.mixer);
     if (o.hcmFields) Object.assign(hcm, o.hcmFields);
   }
   return any(EXT.HCM, hcm);

@@ -15,6 +15,7 @@ import type { TranslateContext } from './context.js';
 import { authzHcmOptions } from './authz.js';
 import { httpFilterChain } from './hcm.js';
 import { jwtHcmOptions } from './jwt-authn.js';
+import { mixerHcmOptions } from './mixer.js';
 import { inboundChains, inboundMtlsMode, tlsInspector } from './inbound-tls.js';
 import { HTTP_PROXY_ROUTE, OUTBOUND_BIND, clusterName, outboundListenerName, sidecarRouteName } from './names.js';
 import { any, bool, socketAddress, u32 } from './proto.js';
@@ -86,6 +87,7 @@ export function inboundListener(ctx: TranslateContext, p: InboundPort): Fields {
     ? httpFilterChain({
       ...jwtHcmOptions(ctx),
       ...authzHcmOptions(ctx),
+      ...mixerHcmOptions(ctx, p),
       kind: ctx.kind,
       statPrefix: `inbound_${p.port}`,
       routeConfig: {

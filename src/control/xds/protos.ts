@@ -34,6 +34,7 @@ export const XDS_PROTO_FILES: readonly string[] = [
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto',
+  'xds/type/v3/typed_struct.proto',
   // Filters and sockets the proxy implements though the manager does not emit them (yet): other
   // control planes may, and the proxy must be able to decode them to run or reject them.
   'envoy/extensions/filters/http/header_mutation/v3/header_mutation.proto',

@@ -1,7 +1,7 @@
 // Type-checks a syntax tree against the attribute vocabulary and turns it into a closure tree
 // that evaluates it. Everything that can be decided once — types, regexes, literal conversions
 // (`ip("10.0.0.1")`) — is decided here, so evaluation per request does no parsing at all.
-import { createRequire } from 'node:module';
+import { re2 } from '../../api/fields/re2.js';
 import { nearest } from '../../api/schema-walk.js';
 import type { AttributeBag } from '../attributes/bag.js';
 import type { ReferenceTracker } from '../attributes/referenced.js';
@@ -11,7 +11,6 @@ import type { Expr } from './ast.js';
 import { ExprError } from './errors.js';
 import { globMatch, ipBytes, isDnsName, isEmail, ordinal, parseTimestamp, valuesEqual } from './values.js';
 
-const { RE2 } = createRequire(import.meta.url)('re2-wasm') as { RE2: new (p: string, f: string) => { test(s: string): boolean } };
 
 /** An attribute or map key that was not there: `|` catches it, anything else passes it up. */
 export class Missing {
@@ -345,7 +344,7 @@ function compileRegex(pattern: string): { test(s: string): boolean } | string {
   let rx = REGEX_CACHE.get(pattern);
   if (rx === undefined) {
     try {
-      rx = new RE2(pattern, 'u');
+      rx = new (re2())(pattern, 'u');
     } catch (e) {
       const msg = (e as Error).message;
       const at = msg.lastIndexOf('/u: ');

@@ -8,7 +8,7 @@ import { matchRoute, type RouteMatchResult } from '../router/route-match.js';
 import type { FilterStatus } from './filter.js';
 import { grpcStatusForHttp, isGrpcContentType } from './grpc-status.js';
 import type { ConfiguredFilter } from './hcm-config.js';
-import type { ProxyObserver } from './observer.js';
+import type { ProxyObserver, StreamSummary } from './observer.js';
 import type { UpgradeSocket } from './upgrade.js';
 import type { DownstreamInfo, Fields, Headers, HttpStream, LocalReply, RequestHead, ResponseFlag, ResponseHead, UpstreamInfo } from './stream.js';
 
@@ -314,7 +314,7 @@ export class ActiveStream implements HttpStream {
       if (!this.localReset) this.responseFlags.add('DC');
       this.giveUp();
     }
-    this.deps.observer.onStreamComplete?.({
+    const summary: StreamSummary = {
       stream: this,
       responseCode: this.status,
       responseCodeDetails: this.responseCodeDetails || (this.status ? 'via_upstream' : 'downstream_remote_disconnect'),
@@ -323,6 +323,14 @@ export class ActiveStream implements HttpStream {
       responseBytes: this.responseBytes,
       durationMs: Number(process.hrtime.bigint() - this.startHr) / 1e6,
       responseHeaders: this.sentHeaders,
-    });
+    };
+    for (const f of this.deps.filters) {
+      try {
+        f.filter.onStreamComplete?.(summary);
+      } catch (err) {
+        this.deps.log(`http: filter ${f.name} failed at stream end: ${(err as Error).message}`);
+      }
+    }
+    this.deps.observer.onStreamComplete?.(summary);
   }
 }

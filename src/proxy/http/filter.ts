@@ -2,6 +2,7 @@
 // request (decode) and in reverse on the response (encode). Each returns a status saying whether
 // the chain continues; a filter that answered locally stops it. A filter may be async (a fault
 // delay, a rate limiter waiting for a token) by returning a promise of its status.
+import type { StreamSummary } from './observer.js';
 import type { Fields, HttpStream, ResponseHead } from './stream.js';
 
 export type FilterStatus = 'continue' | 'stop';
@@ -14,6 +15,11 @@ export interface HttpFilter {
    * `head` in place and add body transforms to `stream.responseTransforms`.
    */
   encodeHeaders?(stream: HttpStream, head: ResponseHead): void | Promise<void>;
+  /**
+   * The stream is over (response sent, or the client gone): the final byte counts and duration,
+   * for filters that report after the fact (Mixer's Report). Must not throw.
+   */
+  onStreamComplete?(summary: StreamSummary): void;
 }
 
 /** Everything a filter instance may need from the proxy around it. */

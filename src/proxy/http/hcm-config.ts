@@ -5,6 +5,7 @@ import { asFields, durationMs, list, reject, wrapped } from '../xds-client/field
 import { readPathNormalization, type PathNormalization } from './path-normalization.js';
 import { FilterConfigError, type FilterContext, type HttpFilter, type HttpFilterFactory } from './filter.js';
 import type { Fields } from './stream.js';
+import { structToJson } from '../../control/xds/struct.js';
 
 export type Codec = 'AUTO' | 'HTTP1' | 'HTTP2';
 
@@ -44,6 +45,17 @@ const DEFAULT_MAX_HEADERS_KB = 60;
 const DEFAULT_IDLE_MS = 3_600_000;
 const DEFAULT_STREAM_IDLE_MS = 300_000;
 
+const TYPED_STRUCT_TYPES = new Set(['type.googleapis.com/xds.type.v3.TypedStruct', 'type.googleapis.com/udpa.type.v1.TypedStruct']);
+
+/**
+ * Envoy's TypedStruct carries a config with no proto of its own as a Struct under its real type
+ * URL (the Mixer filter's): such a filter is looked up and configured by that inner URL.
+ */
+export function unwrapTypedStruct(config: Fields): Fields {
+  if (!TYPED_STRUCT_TYPES.has(String(config['@type']))) return config;
+  return { ...structToJson(config.value), '@type': String(config.type_url ?? '') };
+}
+
 export function readHcm(hcm: Fields, field: string, factories: ReadonlyMap<string, HttpFilterFactory>, log: (line: string) => void): HcmConfig {
   const rds = asFields(hcm.rds);
   const filters: ConfiguredFilter[] = [];
@@ -51,7 +63,7 @@ export function readHcm(hcm: Fields, field: string, factories: ReadonlyMap<strin
     const at = `${field}.http_filters[${i}]`;
     const name = typeof entry.name === 'string' ? entry.name : '';
     if (entry.disabled === true) return;
-    const config = asFields(entry.typed_config) ?? {};
+    const config = unwrapTypedStruct(asFields(entry.typed_config) ?? {});
     const typeUrl = String(config['@type'] ?? '');
     const factory = factories.get(typeUrl);
     if (!factory) {

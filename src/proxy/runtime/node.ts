@@ -51,3 +51,12 @@ export function proxyNode(id: ProxyIdentity): XdsNode {
   }
   return node;
 }
+
+/**
+ * Tells the manager where this proxy's admin port is (metadata ISTHMUS_ADMIN, `host:port`), so
+ * `isthmus proxy-config` can find it from the proxy id. Set once the admin server is bound
+ * (`--admin-port 0` is known only then) and before the xDS stream starts, which first sends it.
+ */
+export function advertiseAdmin(node: XdsNode, address: string): void {
+  node.metadata = { ...node.metadata, ISTHMUS_ADMIN: address };
+}

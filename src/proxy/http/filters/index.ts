@@ -9,6 +9,7 @@ import { faultFilter } from './fault.js';
 import { headerMutationFilter } from './header-mutation.js';
 import { jwtAuthnFilter } from './jwt-authn.js';
 import { localRateLimitFilter } from './local-ratelimit.js';
+import { mixerFilter } from './mixer.js';
 import { rbacFilter } from './rbac.js';
 
 export const BUILTIN_HTTP_FILTERS: readonly HttpFilterFactory[] = [
@@ -19,4 +20,5 @@ export const BUILTIN_HTTP_FILTERS: readonly HttpFilterFactory[] = [
   compressorFilter,
   jwtAuthnFilter,
   rbacFilter,
+  mixerFilter,
 ];

@@ -12,6 +12,7 @@ test('the built-in filters are listed once each by their Envoy type URLs', () =>
     'type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor',
     'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
     'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
+    'type.googleapis.com/isthmus.mixer.v1.HttpClientConfig',
   ]);
   for (const f of BUILTIN_HTTP_FILTERS) assert.equal(typeof f.validatePerRoute, 'function', f.typeUrl);
 });

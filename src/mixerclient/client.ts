@@ -1,0 +1,187 @@
+// The Mixer client a proxy filter calls on every request: Check answered from the cache when it
+// can be, quota from the local pool, Reports batched — so the hot path rarely waits on the
+// network — and fail-open or fail-closed when Mixer cannot be reached.
+import { randomBytes } from 'node:crypto';
+import { CODE, type Status } from '../mixer/adapters/status.js';
+import type { ReferencedAttribute } from '../mixer/attributes/referenced.js';
+import type { CheckResponse } from '../mixer/runtime/dispatch.js';
+import { CheckCache, type Bag } from './check-cache.js';
+import { QuotaPools } from './quota-pool.js';
+import { ReportBatch } from './report-batch.js';
+import { MixerClientStats } from './stats.js';
+import { MixerTransport, type QuotaAsk } from './transport.js';
+
+export interface MixerClientOptions {
+  /** `host:port` answering Check; '' makes no checks (everything is allowed). */
+  checkServer: string;
+  /** `host:port` receiving Reports; '' sends none. */
+  reportServer: string;
+  /** MeshConfig policyCheckFailOpen: let requests through when Mixer cannot answer. */
+  failOpen?: boolean;
+  /** Deadline of one Check or Report call (default 1 s). */
+  timeoutMs?: number;
+  cacheMaxEntries?: number;
+  /** Largest quota prefetch (1: no prefetch). */
+  quotaMaxPrefetch?: number;
+  reportBatchMaxEntries?: number;
+  reportBatchFlushMs?: number;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface QuotaRequirement {
+  /** The quota instance name in Mixer's config. */
+  name: string;
+  amount: number;
+}
+
+export interface CheckOutcome {
+  status: Status;
+  /** How the answer was reached, for logs and response details. */
+  source: 'cache' | 'mixer' | 'fail-open' | 'fail-closed' | 'disabled';
+}
+
+const OK: Status = Object.freeze({ code: CODE.OK, message: '' });
+
+export class MixerClient {
+  readonly stats = new MixerClientStats();
+  readonly #cache: CheckCache;
+  readonly #pools: QuotaPools;
+  readonly #check?: MixerTransport;
+  readonly #report?: MixerTransport;
+  readonly #batch?: ReportBatch;
+  readonly #failOpen: boolean;
+  readonly #log: (line: string) => void;
+  /** The attributes each quota's dimensions read last time, which key its pool. */
+  readonly #quotaRefs = new Map<string, ReferencedAttribute[]>();
+  readonly #dedupPrefix = randomBytes(6).toString('hex');
+  #dedupSeq = 0;
+  #lastErrorLog = 0;
+
+  constructor(readonly options: MixerClientOptions) {
+    const timeout = options.timeoutMs ?? 1000;
+    const now = options.now ?? Date.now;
+    this.#cache = new CheckCache({ maxEntries: options.cacheMaxEntries, now });
+    this.#pools = new QuotaPools({ maxPrefetch: options.quotaMaxPrefetch, now });
+    this.#failOpen = options.failOpen ?? false;
+    this.#log = options.log ?? (() => {});
+    if (options.checkServer) this.#check = new MixerTransport(options.checkServer, timeout);
+    if (options.reportServer) {
+      const report = options.reportServer === options.checkServer && this.#check ? this.#check : new MixerTransport(options.reportServer, timeout);
+      this.#report = report;
+      this.#batch = new ReportBatch({
+        maxEntries: options.reportBatchMaxEntries,
+        flushIntervalMs: options.reportBatchFlushMs,
+        send: (bags) => {
+          this.stats.remoteReportCalls++;
+          return report.report(bags);
+        },
+        onError: (err, dropped) => {
+          this.stats.remoteReportErrors++;
+          this.#logError(`mixer: report to ${options.reportServer} failed, ${dropped} dropped: ${err.message}`);
+        },
+      });
+    }
+  }
+
+  /** May this request go ahead, with this quota? */
+  async check(bag: Bag, quotas: readonly QuotaRequirement[] = []): Promise<CheckOutcome> {
+    if (!this.#check) return { status: OK, source: 'disabled' };
+    this.stats.checkCalls++;
+    const cached = this.#cache.lookup(bag);
+    if (cached) this.stats.checkCacheHits++;
+    else this.stats.checkCacheMisses++;
+    if (cached && cached.code !== CODE.OK) return { status: cached, source: 'cache' };
+    // Quota the pools hold is taken now; the rest is asked of Mixer in the same Check.
+    const ask: Record<string, QuotaAsk> = {};
+    const taken: { key: string; amount: number }[] = [];
+    for (const q of quotas) {
+      this.stats.quotaCalls++;
+      const key = this.#poolKey(q.name, bag);
+      if (this.#pools.take(key, q.amount)) {
+        this.stats.quotaPoolHits++;
+        taken.push({ key, amount: q.amount });
+      } else ask[q.name] = this.#pools.askFor(key, q.amount);
+    }
+    if (cached && Object.keys(ask).length === 0) return { status: OK, source: 'cache' };
+    const started = performance.now();
+    let r: CheckResponse;
+    try {
+      this.stats.remoteCheckCalls++;
+      r = await this.#check.check(bag, ask, `${this.#dedupPrefix}-${++this.#dedupSeq}`);
+    } catch (err) {
+      this.stats.remoteCheckErrors++;
+      for (const t of taken) this.#pools.giveBack(t.key, t.amount);
+      this.#logError(`mixer: check at ${this.options.checkServer} failed (${this.#failOpen ? 'failing open' : 'failing closed'}): ${(err as Error).message}`);
+      if (this.#failOpen) {
+        this.stats.failOpen++;
+        return { status: OK, source: 'fail-open' };
+      }
+      this.stats.failClosed++;
+      return { status: { code: CODE.UNAVAILABLE, message: `mixer ${this.options.checkServer} is unreachable` }, source: 'fail-closed' };
+    } finally {
+      this.stats.observeLatency(performance.now() - started);
+    }
+    this.#cache.insert(bag, r);
+    if (r.status.code !== CODE.OK) {
+      for (const t of taken) this.#pools.giveBack(t.key, t.amount);
+      return { status: r.status, source: 'mixer' };
+    }
+    for (const q of quotas) {
+      const asked = ask[q.name];
+      if (!asked) continue;
+      const result = r.quotas[q.name];
+      if (!result) continue; // Mixer had no rule for this quota: nothing to charge.
+      this.#quotaRefs.set(q.name, result.referencedAttributes);
+      if (result.status.code !== CODE.OK || result.grantedAmount < q.amount) {
+        // A partial best-effort grant still feeds the pool for the requests after this one.
+        this.#pools.grant(this.#poolKey(q.name, bag), result.grantedAmount, 0, result.validDurationMs);
+        for (const t of taken) this.#pools.giveBack(t.key, t.amount);
+        const status = result.status.code !== CODE.OK ? result.status : { code: CODE.RESOURCE_EXHAUSTED, message: `quota ${q.name} is exhausted` };
+        return { status, source: 'mixer' };
+      }
+      this.#pools.grant(this.#poolKey(q.name, bag), result.grantedAmount, q.amount, result.validDurationMs);
+    }
+    return { status: OK, source: 'mixer' };
+  }
+
+  /** Queues a request's attributes for the next Report batch. */
+  report(bag: Bag): void {
+    if (!this.#batch) return;
+    this.stats.reportCalls++;
+    this.#batch.add(bag);
+  }
+
+  /** Sends waiting reports now. */
+  flush(): Promise<void> {
+    return this.#batch?.flush() ?? Promise.resolve();
+  }
+
+  /** Tokens the quota pool holds for a quota and bag (tests, debugging). */
+  pooledQuota(name: string, bag: Bag): number {
+    return this.#pools.pooled(this.#poolKey(name, bag));
+  }
+
+  async close(): Promise<void> {
+    await this.#batch?.close();
+    this.#check?.close();
+    if (this.#report !== this.#check) this.#report?.close();
+  }
+
+  #poolKey(name: string, bag: Bag): string {
+    const refs = this.#quotaRefs.get(name) ?? [];
+    return `${name}\u0000${refs.map((r) => {
+      const v = bag[r.name];
+      const inner = r.mapKey !== undefined && v && typeof v === 'object' ? (v as Record<string, string>)[r.mapKey] : v;
+      return inner === undefined ? '\u0000-' : JSON.stringify(inner);
+    }).join('\u0001')}`;
+  }
+
+  /** At most one line a second: an unreachable Mixer must not flood the proxy's log. */
+  #logError(line: string): void {
+    const now = Date.now();
+    if (now - this.#lastErrorLog < 1000) return;
+    this.#lastErrorLog = now;
+    this.#log(line);
+  }
+}

@@ -1,0 +1,47 @@
+// The wire side: one gRPC channel per Mixer address, unary Check and Report with a short
+// deadline and no retries (a proxy that cannot reach Mixer answers from its fail-open setting
+// at once instead of queueing calls; grpc-js backs off reconnecting on its own).
+import { credentials, type Client, type ServiceError } from '@grpc/grpc-js';
+import { mixerServiceClient } from '../mixer/api/proto.js';
+import { decodeCheckResponse, encodeAttributes, type WireCheckResponse } from '../mixer/api/wire.js';
+import type { CheckResponse } from '../mixer/runtime/dispatch.js';
+import type { Bag } from './check-cache.js';
+
+export interface QuotaAsk {
+  amount: number;
+  bestEffort: boolean;
+}
+
+type Unary = (req: unknown, meta: { deadline: number }, cb: (err: ServiceError | null, res: unknown) => void) => void;
+
+export class MixerTransport {
+  readonly #client: Client & { Check: Unary; Report: Unary };
+
+  constructor(readonly address: string, private readonly timeoutMs: number) {
+    const Ctor = mixerServiceClient();
+    this.#client = new Ctor(address, credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2000,
+      'grpc.enable_retries': 0,
+    }) as unknown as Client & { Check: Unary; Report: Unary };
+  }
+
+  #call<T>(method: 'Check' | 'Report', req: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.#client[method](req, { deadline: Date.now() + this.timeoutMs }, (err, res) => (err ? reject(err) : resolve(res as T)));
+    });
+  }
+
+  async check(bag: Bag, quotas: Readonly<Record<string, QuotaAsk>>, dedupId: string): Promise<CheckResponse> {
+    const wire = await this.#call<WireCheckResponse>('Check', { attributes: encodeAttributes(bag), quotas, deduplicationId: dedupId });
+    return decodeCheckResponse(wire);
+  }
+
+  async report(bags: readonly Bag[]): Promise<void> {
+    await this.#call('Report', { attributes: bags.map((b) => encodeAttributes(b)) });
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}

@@ -1,0 +1,114 @@
+// The Mixer HTTP filter (Istio's `mixer` filter before 1.5): Check before the request goes
+// upstream — answered from the client library's cache and quota pool when it can be — and
+// Report once the response starts. A denial is answered locally with the HTTP status for its
+// code (PERMISSION_DENIED 403, RESOURCE_EXHAUSTED 429, UNAVAILABLE 503, …) and Istio's body
+// `<CODE>:<message>`. One Mixer client per Mixer setup is shared by every listener in the process
+// (mixerclient/shared.ts). A route's ServiceConfig may turn checks or reports off for it.
+import { CODE } from '../../../mixer/adapters/status.js';
+import type { AttributeValue } from '../../../mixer/attributes/types.js';
+import { sharedMixerClient, type MixerClient } from '../../../mixerclient/index.js';
+import type { FilterContext, FilterStatus, HttpFilter, HttpFilterFactory } from '../filter.js';
+import { unwrapTypedStruct } from '../hcm-config.js';
+import type { StreamSummary } from '../observer.js';
+import type { Fields, HttpStream } from '../stream.js';
+import { requestAttributes, responseAttributes } from './mixer-attributes.js';
+import { MIXER_FILTER_TYPE, readMixerConfig, readMixerRouteConfig, type MixerFilterConfig, type MixerRouteConfig } from './mixer-config.js';
+import { mostSpecific } from './per-route.js';
+
+export { MIXER_FILTER_TYPE, MIXER_PER_ROUTE_TYPE, MIXER_FILTER_NAME } from './mixer-config.js';
+
+/** google.rpc.Code → HTTP status, as Istio's filter maps a Check status. */
+const HTTP_STATUS: Record<number, number> = {
+  1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 11: 400, 12: 501, 13: 500, 14: 503, 15: 500, 16: 401,
+};
+const CODE_NAMES: Record<number, string> = {
+  1: 'CANCELLED', 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 5: 'NOT_FOUND', 6: 'ALREADY_EXISTS', 7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED', 9: 'FAILED_PRECONDITION', 10: 'ABORTED', 11: 'OUT_OF_RANGE', 12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE',
+  15: 'DATA_LOSS', 16: 'UNAUTHENTICATED',
+};
+
+export function httpStatusForCode(code: number): number {
+  return HTTP_STATUS[code] ?? 500;
+}
+
+interface StreamState {
+  bag: Record<string, AttributeValue>;
+  cacheHit?: boolean;
+  report: boolean;
+}
+
+class MixerFilter implements HttpFilter {
+  private readonly perRoute = new WeakMap<Fields, MixerRouteConfig>();
+  private readonly state = new WeakMap<HttpStream, StreamState>();
+
+  constructor(private readonly config: MixerFilterConfig, private readonly client: MixerClient, private readonly ctx: FilterContext) {}
+
+  private routeConfig(stream: HttpStream): MixerRouteConfig | undefined {
+    const entry = mostSpecific(stream, this.ctx.name);
+    if (!entry) return undefined;
+    let c = this.perRoute.get(entry);
+    if (!c) {
+      try {
+        c = readMixerRouteConfig(unwrapTypedStruct(entry));
+      } catch (err) {
+        // validatePerRoute rejects such a table first; a bad entry falls back to the filter's own settings.
+        this.ctx.log(`mixer: ignoring a bad per-route config: ${(err as Error).message}`);
+        c = { disableCheck: this.config.disableCheck, disableReport: this.config.disableReport };
+      }
+      this.perRoute.set(entry, c);
+    }
+    return c;
+  }
+
+  decodeHeaders(stream: HttpStream): FilterStatus | Promise<FilterStatus> {
+    const route = this.routeConfig(stream);
+    const check = !(route?.disableCheck ?? this.config.disableCheck) && this.config.checkServer !== '';
+    const report = !(route?.disableReport ?? this.config.disableReport) && this.config.reportServer !== '';
+    if (!check && !report) return 'continue';
+    const st: StreamState = { bag: requestAttributes(stream, this.config.attributes), report };
+    this.state.set(stream, st);
+    if (!check) return 'continue';
+    return this.client.check(st.bag, this.config.quotas).then((outcome) => {
+      st.cacheHit = outcome.source === 'cache';
+      if (outcome.status.code === CODE.OK) return 'continue';
+      const name = CODE_NAMES[outcome.status.code] ?? `CODE_${outcome.status.code}`;
+      stream.sendLocalReply({
+        status: httpStatusForCode(outcome.status.code),
+        body: `${name}:${outcome.status.message}`,
+        headers: { 'content-type': 'text/plain' },
+        grpcStatus: outcome.status.code,
+        details: `mixer_check_denied{${name}}`,
+        ...(outcome.status.code === CODE.RESOURCE_EXHAUSTED ? { flag: 'RL' as const } : {}),
+      });
+      return 'stop';
+    });
+  }
+
+  /** Reported once the stream is over, with the bytes actually sent and the whole duration. */
+  onStreamComplete(summary: StreamSummary): void {
+    const st = this.state.get(summary.stream);
+    if (!st?.report) return;
+    this.client.report(responseAttributes(st.bag, summary, st.cacheHit));
+  }
+}
+
+export const mixerFilter: HttpFilterFactory = {
+  typeUrl: MIXER_FILTER_TYPE,
+  create(config: Fields, ctx: FilterContext): HttpFilter {
+    const c = readMixerConfig(config);
+    const client = sharedMixerClient({
+      checkServer: c.disableCheck ? '' : c.checkServer,
+      reportServer: c.disableReport ? '' : c.reportServer,
+      failOpen: c.failOpen,
+      timeoutMs: c.timeoutMs,
+      cacheMaxEntries: c.cacheMaxEntries,
+      quotaMaxPrefetch: c.quotaMaxPrefetch,
+      reportBatchMaxEntries: c.reportBatchMaxEntries,
+      reportBatchFlushMs: c.reportBatchFlushMs,
+    }, ctx.log);
+    return new MixerFilter(c, client, ctx);
+  },
+  validatePerRoute(config: Fields): void {
+    readMixerRouteConfig(unwrapTypedStruct(config));
+  },
+};
