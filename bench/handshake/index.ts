@@ -2,8 +2,8 @@
 // for ECDSA P-256 and RSA-2048 keys, on the Isthmus gateway (the real proxy terminating TLS),
 // a bare node:tls server (the same stack with nothing around it) and nginx (the C reference),
 // next to `openssl speed` sign/s on one core — a full handshake costs the server one signature,
-// so sign/s is the physical ceiling. Rows for keys held in a PKCS#11 token join when the token
-// provider lands (issue #5); until then the report says they are not measured.
+// so sign/s is the physical ceiling — and, for the same key types, a bare node:tls server whose
+// key sits in a PKCS#11 token (SoftHSM2), opened in process or through a p11-kit server.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { freePort } from '../proxy/ports.js';
 import { startNginxTls } from './nginx-tls.js';
 import { startNodeTls } from './node-tls.js';
 import { signsPerSecond } from './openssl-speed.js';
+import { makeBenchToken, tokenUnavailable } from './token.js';
 import { renderReport, type Row } from './report.js';
 
 const HOST = 'bench.example';
@@ -44,6 +45,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'isthmus-bench-certs-'));
   const rows: Row[] = [];
   const ceilings = new Map<KeyType, number>();
+  let tokenNote = '';
   try {
     const certs: ServerCert[] = KEY_TYPES.map((t) => makeServerCert(dir, t, HOST));
     for (const t of KEY_TYPES) ceilings.set(t, await signsPerSecond(t));
@@ -64,6 +66,37 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
         await node.stop();
       }
     }
+    const unavailable = tokenUnavailable();
+    if (unavailable) {
+      tokenNote = `Keys in a PKCS#11 token: not measured on this machine (${unavailable}).`;
+    } else {
+      const token = await makeBenchToken(HOST);
+      try {
+        for (const key of token.keys) {
+          const inProcess = await startNodeTls(key.cert, { engine: key.engine, identifier: key.identifier }, token.inProcessEnv);
+          try {
+            rows.push({ target: 'node:tls alone', key: key.type, where: 'PKCS#11 token (SoftHSM2, engine in process)', ...(await rates(inProcess, ctx, `node:tls token ${key.type}`)) });
+          } finally {
+            await inProcess.stop();
+          }
+          const remote = await token.remote();
+          try {
+            const server = await startNodeTls(key.cert, { engine: key.engine, identifier: key.identifier }, remote.env);
+            try {
+              // The token's work happens in p11-kit's processes: their CPU counts as the server's.
+              const both = { port: server.port, pids: () => [...server.pids(), ...remote.pids()] };
+              rows.push({ target: 'node:tls alone', key: key.type, where: 'PKCS#11 token via p11-kit server', ...(await rates(both, ctx, `node:tls p11-kit ${key.type}`)) });
+            } finally {
+              await server.stop();
+            }
+          } finally {
+            await remote.stop();
+          }
+        }
+      } finally {
+        token.remove();
+      }
+    }
     if (hasNginx()) {
       for (const cert of certs) {
         const port = await freePort();
@@ -80,7 +113,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return renderReport(rows, ceilings, { seconds: SECONDS, loops: LOOPS, nginx: hasNginx() });
+  return renderReport(rows, ceilings, { seconds: SECONDS, loops: LOOPS, nginx: hasNginx(), tokenNote });
 }
 
 /** nginx's master plus its worker (the worker does the handshakes). */
