@@ -20,6 +20,8 @@ export interface SyncStatus {
   /** Which stream of this proxy (a proxy may reconnect before its old stream is gone). */
   stream: number;
   types: Record<string, TypeSyncStatus>;
+  /** The proxy's admin address (`host:port`, node metadata ISTHMUS_ADMIN), for `isthmus proxy-config`. */
+  admin?: string;
 }
 
 export interface TypeSyncStatus {
@@ -73,6 +75,7 @@ export class Connection {
       variant: this.variant,
       stream: this.stream,
       types,
+      ...(typeof this.proxy.metadata.ISTHMUS_ADMIN === 'string' ? { admin: this.proxy.metadata.ISTHMUS_ADMIN } : {}),
     };
   }
 }

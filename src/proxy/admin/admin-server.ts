@@ -1,8 +1,10 @@
 // The proxy's operator ports, after Envoy and Istio: admin (15000: /config_dump, /clusters,
-// /listeners, /stats, /stats/prometheus, /ready, POST /drain_listeners), Istio's readiness
+// /certs, /listeners, /stats, /stats/prometheus, /ready, POST /drain_listeners), Istio's readiness
 // port (15021: /healthz/ready) and its Prometheus port (15090: /stats/prometheus).
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { meshSecrets } from '../identity/secret-store.js';
+import { certsView } from './certs.js';
 import { clustersText, configDump, type AdminView } from './views.js';
 
 export interface AdminHooks {
@@ -27,6 +29,7 @@ export function adminRoutes(proxy: AdminView, hooks: AdminHooks): Record<string,
     '/healthz/ready': (_req, res) => ready(res),
     '/config_dump': (_req, res) => send(res, 200, `${JSON.stringify(configDump(proxy), null, 2)}\n`, 'application/json'),
     '/clusters': (_req, res) => send(res, 200, clustersText(proxy)),
+    '/certs': (_req, res) => send(res, 200, `${JSON.stringify(certsView(meshSecrets()), null, 2)}\n`, 'application/json'),
     '/listeners': (_req, res) => send(res, 200, `${JSON.stringify(proxy.listenerStatus(), null, 2)}\n`, 'application/json'),
     '/stats': prometheus,
     '/stats/prometheus': prometheus,
@@ -49,7 +52,10 @@ export function serveAdmin(host: string, port: number, routes: Record<string, Ha
     const path = (req.url ?? '/').split('?')[0]!;
     const handler = routes[path];
     if (!handler) return send(res, 404, `no such admin path ${path}; try ${Object.keys(routes).join(' ')}\n`);
-    Promise.resolve(handler(req, res)).catch((err) => send(res, 500, `${(err as Error).message}\n`));
+    // Through a promise so a handler that throws answers 500 instead of taking the proxy down.
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((err) => send(res, 500, `${(err as Error).message}\n`));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
