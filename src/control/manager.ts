@@ -137,6 +137,11 @@ export class Manager {
     return this.ads.syncz();
   }
 
+  /** The proxies connected now, as their xDS node described them (the dashboard scrapes them). */
+  connectedProxies() {
+    return this.ads.connectedProxies();
+  }
+
   /** Sends pending pushes now instead of after the debounce window (tests, shutdown). */
   flush(): void {
     this.ads.pushNow();

@@ -2,10 +2,13 @@
 // operators and `isthmus proxy-status` read.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Dashboard } from '../dashboard/index.js';
 import type { ConfigStore } from '../store/index.js';
 import type { Manager } from './manager.js';
 
 export async function startMonitoring(manager: Manager, store: ConfigStore, host: string, port: number): Promise<{ port: number; server: Server }> {
+  // The dashboard (/ui) loads on its first request: a manager nobody watches does not carry it.
+  let dashboard: Promise<Dashboard> | undefined;
   const server = createServer((req, res) => {
     const json = (body: unknown) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -14,6 +17,11 @@ export async function startMonitoring(manager: Manager, store: ConfigStore, host
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end('only GET\n');
+      return;
+    }
+    if (path === '/ui' || path.startsWith('/ui/')) {
+      dashboard ??= import('../dashboard/index.js').then((d) => d.createDashboard(manager, store));
+      dashboard.then((d) => d.handle(req, res), (e: Error) => res.writeHead(500).end(`dashboard: ${e.message}\n`));
       return;
     }
     switch (path) {
@@ -31,9 +39,10 @@ export async function startMonitoring(manager: Manager, store: ConfigStore, host
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
         return;
       default:
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /debug/syncz, /debug/configz, /ready\n');
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /ui/, /metrics, /debug/syncz, /debug/configz, /ready\n');
     }
   });
+  server.on('close', () => void dashboard?.then((d) => d.close(), () => {}));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

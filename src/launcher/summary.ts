@@ -42,7 +42,8 @@ export function upSummary(s: SummaryInput): string {
   ];
   if (s.demo) lines.push(`  Product page   ${productPageUrl(layout)}   (through the ingress gateway; sign in as jason for the user routes)`);
   lines.push(
-    `  Manager        ${monitoring}/debug/syncz   (also /debug/configz, /metrics; the dashboard will live here)`,
+    `  Dashboard      ${monitoring}/ui/   (live service graph; or run: isthmus dashboard)`,
+    `  Manager        ${monitoring}/debug/syncz   (also /debug/configz, /metrics)`,
     `  xDS            127.0.0.1:${layout.xds}   (for "isthmus run --xds" and proxyless gRPC)`,
     `  Mesh CA        127.0.0.1:${layout.ca}   (workload certificates; trust bundle ${rel(s.caRootFile)})`,
     `  Logs           ${relative(process.cwd(), s.logsDir) || s.logsDir}/`,

@@ -13,6 +13,7 @@ const LOADERS: ReadonlyMap<string, () => Promise<Command>> = new Map([
   ['mixer', async () => (await import('./mixer.js')).mixerCommand],
   ['proxy', async () => (await import('./proxy.js')).proxyCommand],
   ['proxy-status', async () => (await import('./proxy-status.js')).proxyStatusCommand],
+  ['dashboard', async () => (await import('./dashboard.js')).dashboardCommand],
   ['proxy-config', async () => (await import('./proxy-config.js')).proxyConfigCommand],
   ['up', async () => (await import('./up.js')).upCommand],
   ['run', async () => (await import('./run.js')).runCommand],
