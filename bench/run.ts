@@ -11,9 +11,10 @@ import { controlPlaneBenchmark } from './control-plane/index.js';
 import { handshakeBenchmark } from './handshake/index.js';
 import { upBenchmark } from './up/index.js';
 import { proxyBenchmark } from './proxy/index.js';
+import { mixerBenchmark } from './mixer/index.js';
 
 /** Sibling modules (security, mixer) join this list as they are written. */
-const BENCHMARKS: readonly Benchmark[] = [controlPlaneBenchmark, proxyBenchmark, handshakeBenchmark, upBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [controlPlaneBenchmark, proxyBenchmark, handshakeBenchmark, upBenchmark, mixerBenchmark];
 
 // Compiled to dist/bench/run.js; the repository root is two levels up.
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

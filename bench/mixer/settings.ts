@@ -1,0 +1,32 @@
+// How long and how hard each phase runs. Chosen so the whole Mixer bench takes about a minute
+// and a half on a 2-core machine; BENCH_MIXER_SECONDS scales every measured phase.
+import type { LoadShape } from './throughput.js';
+import type { WrkShape } from './proxy-ratio.js';
+
+export interface Settings {
+  /** Check calls timed one by one through the client, cache warm … */
+  warmCalls: number;
+  /** … and with a new principal each call (a round trip each). */
+  coldCalls: number;
+  checkLoad: LoadShape;
+  reportLoad: LoadShape;
+  wrk: WrkShape;
+  /** Measured wrk runs per mode, alternating off and on. */
+  runsPerMode: number;
+}
+
+export const REPORT_BATCH = 100;
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  const raw = env.BENCH_MIXER_SECONDS;
+  const seconds = raw === undefined || raw === '' ? 8 : Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 120) throw new Error(`BENCH_MIXER_SECONDS must be a whole number of seconds 1–120, not "${raw}"`);
+  return {
+    warmCalls: 200_000,
+    coldCalls: 3_000,
+    checkLoad: { warmUpSeconds: 1, seconds, channels: 4, inFlightPerChannel: 8, bagsPerReport: 1 },
+    reportLoad: { warmUpSeconds: 1, seconds, channels: 4, inFlightPerChannel: 2, bagsPerReport: REPORT_BATCH },
+    wrk: { threads: 1, connections: 50, warmUpSeconds: 2, seconds },
+    runsPerMode: 2,
+  };
+}
