@@ -99,6 +99,14 @@ export class CheckCache {
     this.#entries.set(this.#key(sig, refs, bag), { status: r.status, expiresAt: this.#now() + r.validDurationMs, usesLeft: r.validUseCount - 1 });
   }
 
+  /**
+   * The bag's key under every referenced-attribute set seen so far: two bags that share one of
+   * these will get the same answer, so a Check already on its way for one serves the other.
+   */
+  keysOf(bag: Bag): string[] {
+    return [...this.#sets].map(([sig, refs]) => this.#key(sig, refs, bag));
+  }
+
   clear(): void {
     this.#entries.clear();
     this.#sets.clear();

@@ -46,6 +46,8 @@ const OK: Status = Object.freeze({ code: CODE.OK, message: '' });
 export class MixerClient {
   readonly stats = new MixerClientStats();
   readonly #cache: CheckCache;
+  /** Checks on the wire, by every cache key their bag has (see #remoteCheck). */
+  readonly #inflight = new Map<string, Promise<CheckResponse>>();
   readonly #pools: QuotaPools;
   readonly #check?: MixerTransport;
   readonly #report?: MixerTransport;
@@ -85,6 +87,35 @@ export class MixerClient {
   }
 
   /** May this request go ahead, with this quota? */
+  /**
+   * One Check on the wire. Without quota in it, requests whose bags agree on the attributes an
+   * earlier answer referenced share a Check already in flight — so when a cached answer runs out
+   * under load, one Check goes to Mixer instead of one per waiting request.
+   */
+  #remoteCheck(bag: Bag, ask: Record<string, QuotaAsk>, askingQuota: boolean): Promise<CheckResponse> {
+    const keys = askingQuota ? [] : this.#cache.keysOf(bag);
+    for (const key of keys) {
+      const shared = this.#inflight.get(key);
+      if (shared) {
+        this.stats.coalescedChecks++;
+        return shared;
+      }
+    }
+    this.stats.remoteCheckCalls++;
+    const call = this.#check!.check(bag, ask, `${this.#dedupPrefix}-${++this.#dedupSeq}`).then((r) => {
+      this.#cache.insert(bag, r);
+      return r;
+    });
+    if (keys.length > 0) {
+      for (const key of keys) this.#inflight.set(key, call);
+      const done = () => {
+        for (const key of keys) if (this.#inflight.get(key) === call) this.#inflight.delete(key);
+      };
+      call.then(done, done);
+    }
+    return call;
+  }
+
   async check(bag: Bag, quotas: readonly QuotaRequirement[] = []): Promise<CheckOutcome> {
     if (!this.#check) return { status: OK, source: 'disabled' };
     this.stats.checkCalls++;
@@ -103,12 +134,12 @@ export class MixerClient {
         taken.push({ key, amount: q.amount });
       } else ask[q.name] = this.#pools.askFor(key, q.amount);
     }
-    if (cached && Object.keys(ask).length === 0) return { status: OK, source: 'cache' };
+    const askingQuota = Object.keys(ask).length > 0;
+    if (cached && !askingQuota) return { status: OK, source: 'cache' };
     const started = performance.now();
     let r: CheckResponse;
     try {
-      this.stats.remoteCheckCalls++;
-      r = await this.#check.check(bag, ask, `${this.#dedupPrefix}-${++this.#dedupSeq}`);
+      r = await this.#remoteCheck(bag, ask, askingQuota);
     } catch (err) {
       this.stats.remoteCheckErrors++;
       for (const t of taken) this.#pools.giveBack(t.key, t.amount);
@@ -122,7 +153,6 @@ export class MixerClient {
     } finally {
       this.stats.observeLatency(performance.now() - started);
     }
-    this.#cache.insert(bag, r);
     if (r.status.code !== CODE.OK) {
       for (const t of taken) this.#pools.giveBack(t.key, t.amount);
       return { status: r.status, source: 'mixer' };

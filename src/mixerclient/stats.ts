@@ -11,6 +11,8 @@ export class MixerClientStats {
   checkCacheMisses = 0;
   /** Checks that reached Mixer (a miss, or quota the pool could not cover). */
   remoteCheckCalls = 0;
+  /** Misses answered by a Check another request already had in flight for the same key. */
+  coalescedChecks = 0;
   remoteCheckErrors = 0;
   /** Checks let through because Mixer was unreachable and the mesh fails open. */
   failOpen = 0;
@@ -36,7 +38,7 @@ export class MixerClientStats {
     const l = `{mixer="${mixer.replace(/["\\\n]/g, '_')}"}`;
     const counters: [string, number][] = [
       ['total_check_calls', this.checkCalls], ['total_check_cache_hits', this.checkCacheHits], ['total_check_cache_misses', this.checkCacheMisses],
-      ['total_remote_check_calls', this.remoteCheckCalls], ['total_remote_check_errors', this.remoteCheckErrors],
+      ['total_remote_check_calls', this.remoteCheckCalls], ['total_coalesced_check_calls', this.coalescedChecks], ['total_remote_check_errors', this.remoteCheckErrors],
       ['total_check_fail_open', this.failOpen], ['total_check_fail_closed', this.failClosed],
       ['total_quota_calls', this.quotaCalls], ['total_quota_pool_hits', this.quotaPoolHits],
       ['total_report_calls', this.reportCalls], ['total_remote_report_calls', this.remoteReportCalls], ['total_remote_report_errors', this.remoteReportErrors],

@@ -48,6 +48,24 @@ test('an answer is reused at most validUseCount times', async (t) => {
   assert.equal(mixer.checks(), 3, '10 uses per answer: requests 1, 11 and 21 ask Mixer');
 });
 
+test('when a cached answer runs out under load, the requests waiting on the same key share one Check', async (t) => {
+  const mixer = await startCountingMixer(PRINCIPAL_RULE('1h'));
+  t.after(() => mixer.close());
+  let now = 1_000_000;
+  const client = new MixerClient({ checkServer: mixer.address, reportServer: '', now: () => now });
+  t.after(() => client.close());
+  await client.check({ 'source.principal': principal('alice'), 'request.path': '/first' });
+  assert.equal(mixer.checks(), 1);
+  now += 3_600_000 + 1; // the answer expires; 50 requests for alice arrive at once
+  const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => client.check({ 'source.principal': principal('alice'), 'request.path': `/burst/${i}` })));
+  assert.ok(burst.every((r) => r.status.code === CODE.OK));
+  assert.equal(mixer.checks(), 2, 'one Check for the whole burst');
+  assert.equal(client.stats.coalescedChecks, 49);
+  // A different principal is a different key: it does not wait on alice's Check.
+  await Promise.all([client.check({ 'source.principal': principal('bob'), 'request.path': '/x' }), client.check({ 'source.principal': principal('alice'), 'request.path': '/y' })]);
+  assert.equal(mixer.checks(), 3);
+});
+
 test('an attribute a rule reads keys the cache; one it does not read never does', async (t) => {
   const mixer = await startCountingMixer(docs(
     yaml.handler('deny', 'denier', { status: { message: 'no admin' } }),
