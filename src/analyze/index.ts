@@ -5,6 +5,7 @@ import { authorizationPolicyAnalyzer } from './authorization-policy.js';
 import { AnalysisContext, type Analyzer } from './context.js';
 import { destinationRuleAnalyzer } from './destination-rules.js';
 import { gatewayAnalyzer } from './gateways.js';
+import { gatewayCredentialAnalyzer } from './gateway-credentials.js';
 import { hostAnalyzer } from './hosts.js';
 import { MESSAGES, type AnalysisMessage, type Severity } from './messages.js';
 import { peerAuthenticationAnalyzer } from './peer-authentication.js';
@@ -23,6 +24,7 @@ export function analyze(input: LoadResult, opts: AnalyzeOptions = {}): AnalysisM
   const analyzers: Analyzer[] = [
     subsetAnalyzer,
     gatewayAnalyzer,
+    gatewayCredentialAnalyzer,
     weightAnalyzer,
     destinationRuleAnalyzer,
     hostAnalyzer(opts.registeredHosts),

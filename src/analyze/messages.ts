@@ -19,6 +19,7 @@ export const MESSAGES = {
   UnknownHost: { code: 'ISTH0105', name: 'UnknownHost', severity: 'Warning' },
   ConflictingPeerAuthentications: { code: 'ISTH0106', name: 'ConflictingPeerAuthentications', severity: 'Error' },
   SelectorMatchesNoWorkload: { code: 'ISTH0107', name: 'SelectorMatchesNoWorkload', severity: 'Info' },
+  InvalidGatewayCredential: { code: 'ISTH0108', name: 'InvalidGatewayCredential', severity: 'Error' },
 } as const satisfies Record<string, MessageType>;
 
 export interface AnalysisMessage {

@@ -13,6 +13,7 @@ import { requestAuthenticationSpec } from './security/request-authentication.js'
 import { telemetrySpec } from './telemetry/telemetry.js';
 import { meshConfigSpec } from './mesh/mesh-config.js';
 import { handlerSpec, instanceSpec, ruleSpec } from './policy/index.js';
+import { secretSpec } from './core/secret.js';
 
 export interface KindInfo {
   kind: string;
@@ -22,6 +23,8 @@ export interface KindInfo {
   plural: string;
   shortNames: readonly string[];
   spec: z.ZodTypeAny;
+  /** Kubernetes core kinds (group ''): their fields sit beside metadata, and `spec` validates them. */
+  specAtTopLevel?: boolean;
 }
 
 const NETWORKING_VERSIONS = ['v1', 'v1beta1', 'v1alpha3'] as const;
@@ -43,10 +46,17 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'handler', group: 'config.istio.io', versions: ['v1alpha2'], plural: 'handlers', shortNames: [], spec: handlerSpec },
   { kind: 'instance', group: 'config.istio.io', versions: ['v1alpha2'], plural: 'instances', shortNames: [], spec: instanceSpec },
   { kind: 'rule', group: 'config.istio.io', versions: ['v1alpha2'], plural: 'rules', shortNames: [], spec: ruleSpec },
+  // Gateway credentials (tls.credentialName), Kubernetes' own kind: apiVersion `v1`.
+  { kind: 'Secret', group: '', versions: ['v1'], plural: 'secrets', shortNames: [], spec: secretSpec, specAtTopLevel: true },
 ];
 
+/** `group/version`, or just the version for the core group (`v1`). */
+function apiVersionOf(group: string, version: string): string {
+  return group === '' ? version : `${group}/${version}`;
+}
+
 const BY_API = new Map<string, KindInfo>();
-for (const k of KINDS) for (const v of k.versions) BY_API.set(`${k.group}/${v}|${k.kind}`, k);
+for (const k of KINDS) for (const v of k.versions) BY_API.set(`${apiVersionOf(k.group, v)}|${k.kind}`, k);
 
 export function kindFor(apiVersion: string, kind: string): KindInfo | undefined {
   return BY_API.get(`${apiVersion}|${kind}`);
@@ -55,10 +65,10 @@ export function kindFor(apiVersion: string, kind: string): KindInfo | undefined 
 /** Finds a kind by what a user types on the command line: `VirtualService`, `virtualservices`, `vs`. */
 export function kindByName(name: string): KindInfo | undefined {
   const n = name.toLowerCase();
-  return KINDS.find((k) => k.kind.toLowerCase() === n || k.plural === n || k.shortNames.includes(n) || `${k.plural}.${k.group}` === n);
+  return KINDS.find((k) => k.kind.toLowerCase() === n || k.plural === n || k.shortNames.includes(n) || (k.group !== '' && `${k.plural}.${k.group}` === n));
 }
 
 export function apiVersionsOf(kind: string): string[] {
   const k = KINDS.find((x) => x.kind === kind);
-  return k ? k.versions.map((v) => `${k.group}/${v}`) : [];
+  return k ? k.versions.map((v) => apiVersionOf(k.group, v)) : [];
 }

@@ -49,8 +49,10 @@ function validateDocument(doc: SourceDocument, file: string): LoadedResource | C
   }
   const o = v as Record<string, unknown>;
   const errors: ConfigError[] = [];
+  // A core kind (Secret) has its fields at the top level: its own schema judges them.
+  const topLevel = typeof o.apiVersion === 'string' && typeof o.kind === 'string' && kindFor(o.apiVersion, o.kind)?.specAtTopLevel === true;
   for (const key of Object.keys(o)) {
-    if (!ENVELOPE_FIELDS.includes(key)) {
+    if (!topLevel && !ENVELOPE_FIELDS.includes(key)) {
       const guess = nearest(key, ENVELOPE_FIELDS);
       errors.push(new ConfigError('UNKNOWN_FIELD', key, `unknown field "${key}"`, at([key], true),
         `${guess ? `did you mean "${guess}"? ` : ''}a resource has only ${ENVELOPE_FIELDS.join(', ')}`));
@@ -81,9 +83,9 @@ function validateDocument(doc: SourceDocument, file: string): LoadedResource | C
   }
   // Istio allows an empty spec for some kinds (e.g. an AuthorizationPolicy that denies all), so a
   // missing spec validates as {}.
-  const specValue = o.spec ?? {};
+  const specValue = topLevel ? topLevelFields(o) : o.spec ?? {};
   const spec = info.spec.safeParse(specValue);
-  if (!spec.success) errors.push(...toConfigErrors(spec.error.issues, doc, info.spec, specValue, ['spec']));
+  if (!spec.success) errors.push(...toConfigErrors(spec.error.issues, doc, info.spec, specValue, topLevel ? [] : ['spec']));
   if (errors.length > 0 || !meta.success || !spec.success) return errors;
 
   const metadata = { ...meta.data, namespace: meta.data.namespace ?? DEFAULT_NAMESPACE };
@@ -91,6 +93,12 @@ function validateDocument(doc: SourceDocument, file: string): LoadedResource | C
     resource: { apiVersion: o.apiVersion, kind: info.kind, metadata, spec: spec.data as Record<string, unknown> },
     origin: { file, line: at([]).line, document: doc.index, namespaced: meta.data.namespace !== undefined },
   };
+}
+
+/** A core kind's fields: everything but the envelope. */
+function topLevelFields(o: Record<string, unknown>): Record<string, unknown> {
+  const { apiVersion: _a, kind: _k, metadata: _m, ...fields } = o;
+  return fields;
 }
 
 function asMetadataError(e: ConfigError): ConfigError {

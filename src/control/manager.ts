@@ -10,6 +10,7 @@ import { meshSettings } from './mesh-settings.js';
 import { cachedGenerators } from './translate/cache.js';
 import { GENERATORS } from './translate/index.js';
 import { rootCaSecretGenerator, type TrustBundleSource } from './translate/root-ca-secret.js';
+import { combinedGenerator, credentialSecretGenerator } from './translate/credential-secrets.js';
 import { AdsServer, TYPE_URL, type Generator, type TypeUrl } from './xds/index.js';
 
 /** What a change that moved only endpoints can alter in a proxy's config (Istio's EDS-only push). */
@@ -23,9 +24,10 @@ const ROUTING_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URL.LISTENER, TYPE_URL.
 
 const ROOT_CA_ONLY: ReadonlySet<TypeUrl> = new Set([TYPE_URL.SECRET]);
 
-function withRootCa(generators: ReadonlyMap<TypeUrl, Generator<PushContext>>, bundle: TrustBundleSource | undefined): ReadonlyMap<TypeUrl, Generator<PushContext>> {
-  if (!bundle) return generators;
-  return new Map([...generators, [TYPE_URL.SECRET, rootCaSecretGenerator(bundle)]]);
+/** SDS: Gateway credentials from the store's Secrets, and ROOTCA when the manager runs the CA. */
+function withSecrets(generators: ReadonlyMap<TypeUrl, Generator<PushContext>>, bundle: TrustBundleSource | undefined): ReadonlyMap<TypeUrl, Generator<PushContext>> {
+  const parts = [credentialSecretGenerator(), ...(bundle ? [rootCaSecretGenerator(bundle)] : [])];
+  return new Map([...generators, [TYPE_URL.SECRET, combinedGenerator(parts)]]);
 }
 
 function onlyVirtualServices(change: ConfigChange): boolean {
@@ -67,7 +69,7 @@ export class Manager {
     // adds one per change.
     this.push = buildPushContext(this.inputs(), String(Date.now()));
     this.ads = new AdsServer<PushContext>({
-      generators: cachedGenerators(withRootCa(opts.generators ?? GENERATORS, opts.trustBundle)),
+      generators: cachedGenerators(withSecrets(opts.generators ?? GENERATORS, opts.trustBundle)),
       debounceMs: opts.debounceMs,
       metrics: this.metrics,
       log: opts.log,
@@ -101,6 +103,13 @@ export class Manager {
       const after = event.type === 'DELETED' ? undefined : event.resource;
       if (after) m.byKey.set(key, after);
       else m.byKey.delete(key);
+      if (event.resource.kind === 'Secret') {
+        // A credential reaches only gateways in its namespace, and only as SDS.
+        const ns = event.resource.metadata.namespace;
+        m.push = next(m.push, m.inputs(), { kinds: new Set(['Secret']) });
+        m.ads.setSnapshot(m.push, (proxy) => proxy.type === 'router' && proxy.namespace === ns, ROOT_CA_ONLY);
+        return;
+      }
       let change = event.resource.kind === 'MeshConfig' ? FULL_CHANGE : changeForResource(before, after, m.push.domainSuffix);
       let types: ReadonlySet<TypeUrl> | undefined = onlyVirtualServices(change) ? ROUTING_ONLY : undefined;
       if (event.resource.kind === 'ServiceEntry' || event.resource.kind === 'WorkloadEntry') {

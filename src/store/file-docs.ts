@@ -3,6 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isNode, isPair, parseAllDocuments, stringify, type Document } from 'yaml';
 import { DEFAULT_NAMESPACE, resourceKey, type Resource } from '../api/index.js';
+import { documentOf } from '../api/core/index.js';
 
 interface LocatedDocument {
   doc: Document;
@@ -38,7 +39,7 @@ function writtenForm(resource: Resource, previous: unknown): Record<string, unkn
   if (prevMeta && !('namespace' in prevMeta) && metadata.namespace === DEFAULT_NAMESPACE) {
     delete (metadata as { namespace?: string }).namespace;
   }
-  return { apiVersion: resource.apiVersion, kind: resource.kind, metadata, spec: resource.spec };
+  return documentOf(resource, metadata);
 }
 
 /** Returns `text` with `resource`'s document replaced, or appended when the file lacks it. */

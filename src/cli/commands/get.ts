@@ -1,3 +1,4 @@
+import { documentOf } from '../../api/core/document.js';
 import { kindByName, KINDS } from '../../api/index.js';
 import { openStore } from '../../store/index.js';
 import { CONFIG_DIR_OPTION, EXIT, UsageError, configDir, oneOfFlag, type Command } from '../command.js';
@@ -29,12 +30,15 @@ export const getCommand: Command = {
           io.err(`error: ${info.kind} "${name}" not found in namespace "${namespace ?? 'default'}"`);
           return EXIT.FAILURE;
         }
-        io.out(format === 'json' ? JSON.stringify(r, null, 2) : toYaml(r));
+        const doc = documentOf(r);
+        io.out(format === 'json' ? JSON.stringify(doc, null, 2) : toYaml(doc));
         return EXIT.OK;
       }
       const list = await store.list({ kind: info.kind, namespace });
-      if (format === 'json') io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: list }, null, 2));
-      else if (format === 'yaml') io.out(toYamlDocuments(list));
+      // Printed as the kind is written (a core Secret keeps its fields at the top level).
+      const docs = () => list.map((r) => documentOf(r));
+      if (format === 'json') io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs() }, null, 2));
+      else if (format === 'yaml') io.out(toYamlDocuments(docs()));
       else if (list.length === 0) io.err(`No ${info.plural} found${namespace ? ` in namespace ${namespace}` : ''}.`);
       else {
         io.out(table(['NAMESPACE', 'NAME', 'RESOURCE VERSION'], list.map((r) => [r.metadata.namespace, r.metadata.name, r.metadata.resourceVersion ?? ''])));

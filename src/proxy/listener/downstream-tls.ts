@@ -1,7 +1,7 @@
 // The live side of a filter chain's TLS termination: the certificate material read from its
-// files or the mesh secrets `default`/`ROOTCA` (re-read when they change, so a rotated
-// certificate reaches new connections while existing ones keep theirs), and the
-// handshake itself. The handshake runs in a tls.Server that never listens — accepted sockets
+// files, the mesh secrets `default`/`ROOTCA` or a Gateway credential received over SDS (re-read
+// when they change, so a rotated certificate reaches new connections while existing ones keep
+// theirs), and the handshake itself. The handshake runs in a tls.Server that never listens — accepted sockets
 // are handed to it — because Node verifies a client's certificate chain only for sockets a
 // tls.Server owns; a bare server-side TLSSocket would accept any certificate. Checks Envoy makes
 // that OpenSSL does not (SAN matchers, hash / SPKI pins, require_sni) run once the handshake is
@@ -15,7 +15,8 @@ import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ticketKeys } from './session-tickets.js';
 import type { MeshSecretName } from '../identity/secret-store.js';
-import { checkCertificates, describeSource, FILE_POLL_MS, keyOptions, meshSecretsOf, meshSecretsStamp, readSource, type SecretSource } from '../upstream/sds-local.js';
+import { checkCertificates, credentialsOf, describeSource, FILE_POLL_MS, keyOptions, meshSecretsOf, meshSecretsStamp, readSource, type SecretSource } from '../upstream/sds-local.js';
+import { credentialsStamp } from '../upstream/sds-credentials.js';
 import { verifyServerCertificate } from '../upstream/tls-verify.js';
 import type { DownstreamTlsSettings } from './tls-termination.js';
 
@@ -95,6 +96,8 @@ export class DownstreamTlsMaterial {
   private readonly files: string[];
   private readonly meshNames: MeshSecretName[];
   private meshStamp = '';
+  private readonly credentialNames: string[];
+  private credentialStamp = '';
   /** Bumped on every successful (re)load. */
   version = 0;
 
@@ -103,6 +106,8 @@ export class DownstreamTlsMaterial {
     this.meshNames = meshSecretsOf(sourcesOf(settings));
     this.stamps = this.stampsNow();
     this.meshStamp = meshSecretsStamp(this.meshNames);
+    this.credentialNames = credentialsOf(sourcesOf(settings));
+    this.credentialStamp = credentialsStamp(this.credentialNames);
     this.load();
   }
 
@@ -123,6 +128,14 @@ export class DownstreamTlsMaterial {
       const stamp = meshSecretsStamp(this.meshNames);
       if (stamp !== this.meshStamp) {
         this.meshStamp = stamp;
+        this.load();
+      }
+    }
+    if (this.credentialNames.length > 0) {
+      // Gateway credentials arrive over SDS into memory: the same per-connection version check.
+      const stamp = credentialsStamp(this.credentialNames);
+      if (stamp !== this.credentialStamp) {
+        this.credentialStamp = stamp;
         this.load();
       }
     }

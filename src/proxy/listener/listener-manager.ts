@@ -1,10 +1,11 @@
 // Keeps the bound listeners in step with LDS. A new listener is bound only once it is warm —
-// its route tables have arrived and every cluster they name is known and has its endpoints —
+// its route tables and the credentials (SDS secrets) its TLS chains name have arrived, and every
+// cluster they name is known and has its endpoints —
 // so the first request on it never meets a missing cluster (Envoy's warming). A listener that
 // stays cold longer than Envoy's initial fetch timeout (15 s) is bound anyway.
 import type { ProxyObserver } from '../http/observer.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
-import type { ListenerConfig, XdsSnapshot } from '../xds-client/index.js';
+import { listenerCredentialNames, type ListenerConfig, type XdsSnapshot } from '../xds-client/index.js';
 import { ActiveListener } from './active-listener.js';
 import type { BuiltListener, ListenerBuilder } from './build.js';
 
@@ -120,6 +121,9 @@ export class ListenerManager {
 
   /** Why the listener cannot serve yet, or undefined when it is warm. */
   private coldReason(config: ListenerConfig, built: BuiltListener, snapshot: XdsSnapshot): string | undefined {
+    for (const name of listenerCredentialNames(config.raw)) {
+      if (!snapshot.secrets?.has(name)) return `waiting for SDS secret ${name}`;
+    }
     const clusterNames = new Set(built.tcpClusters);
     for (const routeName of config.routeNames) {
       const route = snapshot.routes.get(routeName);

@@ -1,14 +1,15 @@
 // Reading a filter chain's transport_socket (envoy.transport_sockets.tls with a
 // DownstreamTlsContext) into DownstreamTlsSettings: the certificates the proxy presents, the
 // ALPN it offers, and whether and how it verifies client certificates. This runs at LDS time, so
-// anything the proxy could not honour — an SDS name only a credential store could answer, the
+// anything the proxy could not honour — an SDS name it cannot resolve, the
 // mesh names on a proxy without a workload identity, an option Node's TLS has no equivalent
 // for — is rejected and the listener NACKed, rather than the chain serving plaintext or checking
 // less than it was told to.
 // Envoy semantics followed:
 //  - secrets by SDS name `file-cert:<chain>~<key>` / `file-root:<ca>` (read from local files, as
 //    Istio's agent does), `default` / `ROOTCA` (the workload certificate and mesh trust bundle
-//    from the identity agent: an inbound ISTIO_MUTUAL chain; upstream/sds-local.ts), or inline
+//    from the identity agent: an inbound ISTIO_MUTUAL chain; upstream/sds-local.ts),
+//    `kubernetes://<name>` (a Gateway credential the control plane sends over SDS), or inline
 //    DataSources;
 //  - a validation context with a trusted CA asks every client for a certificate and checks the
 //    chain, the SAN matchers and the hash / SPKI pins of one that is presented;
@@ -137,12 +138,8 @@ function checkCommonFields(common: Fields, at: string): void {
   }
 }
 
-/** An SDS name the proxy resolves itself, with the reason spelled for a listener when it cannot. */
+/** An SDS name: resolved in the proxy, or (a Gateway credentialName) received over SDS. */
 function sdsSecret(config: Fields, field: string, want: 'tls_certificate' | 'validation_context') {
-  const name = typeof config.name === 'string' ? config.name : '';
-  if (name.startsWith('kubernetes://')) {
-    reject(`${field}.name`, `SDS secret "${name}": a Gateway credentialName needs the control plane to serve secrets over SDS, not built yet; use tls.serverCertificate/privateKey/caCertificates files`);
-  }
   return localSdsSecret(config, field, want);
 }
 

@@ -11,6 +11,7 @@ import { ListenerManager } from '../listener/listener-manager.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import { checkCluster } from '../upstream/check-cluster.js';
 import { ROOT_SECRET } from '../identity/secret-store.js';
+import { setCredentialSecrets } from '../upstream/sds-credentials.js';
 import { XdsClient, type ListenerConfig, type XdsMode, type XdsNode, type XdsSnapshot } from '../xds-client/index.js';
 
 /** What the proxy needs from its workload identity agent (../identity/agent.ts). */
@@ -107,7 +108,9 @@ export class Proxy {
 
   private async apply(snapshot: XdsSnapshot): Promise<void> {
     const root = snapshot.secrets?.get(ROOT_SECRET);
-    if (root) this.opts.identity?.acceptRootBundle(root.trustedCaPem);
+    if (root?.trustedCaPem) this.opts.identity?.acceptRootBundle(root.trustedCaPem);
+    // Gateway credentials first: the clusters and listeners below may name them.
+    setCredentialSecrets(snapshot.secrets);
     this.clusters.apply(snapshot);
     this.routes = snapshot.routes;
     // Serve only once CDS and LDS have both answered (an empty answer counts).

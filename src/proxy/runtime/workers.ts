@@ -120,7 +120,7 @@ export function primaryProxy(opts: ProxyOptions & { xds: string }, count: number
     ...(opts.identity ? { secretNames: [ROOT_SECRET] } : {}),
     onUpdate: (snapshot) => {
       const root = snapshot.secrets?.get(ROOT_SECRET);
-      if (root) opts.identity?.acceptRootBundle(root.trustedCaPem);
+      if (root?.trustedCaPem) opts.identity?.acceptRootBundle(root.trustedCaPem);
       latest = snapshot;
       for (const w of workers) send(w, { type: 'snapshot', snapshot });
     },

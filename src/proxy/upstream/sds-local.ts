@@ -5,21 +5,31 @@
 // from the identity agent's memory (../identity/). Envoy DataSources (file, inline, environment
 // variable) are read here too; files are watched and mesh secrets followed, so a rotated
 // certificate reaches new connections.
-// A name the proxy cannot answer — `default`/`ROOTCA` without a workload identity, a
-// credential store's `kubernetes://…` — is refused with the reason, so the resource is NACKed
-// instead of silently sent in plaintext.
+// A Gateway's credentials `kubernetes://…` come from the control plane over SDS and are held in
+// memory (sds-credentials.ts); a context naming one waits for it (the listener warms).
+// A name the proxy cannot answer — `default`/`ROOTCA` without a workload identity, any other
+// name — is refused with the reason, so the resource is NACKed instead of silently sent in
+// plaintext.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { isMeshSecretName, meshSecrets, type MeshSecretName } from '../identity/secret-store.js';
 import type { SecureContextKey } from '../identity/workload-key.js';
 import { asFields, reject, type Fields } from '../xds-client/fields.js';
+import { isCredentialName } from '../xds-client/secret-refs.js';
+import { credentialSecret, watchCredential } from './sds-credentials.js';
 
 /**
  * Where one piece of secret material comes from: a file (re-read when it changes), bytes, or a
  * mesh SDS secret held in memory (followed as it rotates). `{sds: 'default'}` stands for both the
  * chain and the key of the workload certificate.
  */
-export type SecretSource = { filename: string } | { inline: Buffer } | { sds: MeshSecretName };
+export type SecretSource = { filename: string } | { inline: Buffer } | { sds: MeshSecretName } | CredentialSource;
+
+/** One part of a credential received over SDS (`kubernetes://<name>`). */
+export interface CredentialSource {
+  credential: string;
+  part: 'chain' | 'key' | 'ca';
+}
 
 /** What an SDS name stands for once resolved locally. */
 export type LocalSecret =
@@ -57,8 +67,11 @@ export function localSdsSecret(config: Fields, field: string, want: LocalSecret[
     if (name === 'ROOTCA' && want !== 'validation_context') reject(`${field}.name`, 'SDS secret "ROOTCA" is the mesh trust bundle, but this field wants a certificate (default)');
     return name === 'default' ? { kind: 'tls_certificate', chain: { sds: name }, key: { sds: name } } : { kind: 'validation_context', trustedCa: { sds: name } };
   }
-  if (name.startsWith('kubernetes://')) {
-    reject(`${field}.name`, `SDS secret "${name}": credentialName needs the control plane to serve secrets over SDS, not built yet; use clientCertificate/privateKey/caCertificates files`);
+  if (isCredentialName(name)) {
+    // Subscribed to over SDS (../xds-client/secret-refs.ts); read when it has arrived.
+    return want === 'tls_certificate'
+      ? { kind: 'tls_certificate', chain: { credential: name, part: 'chain' }, key: { credential: name, part: 'key' } }
+      : { kind: 'validation_context', trustedCa: { credential: name, part: 'ca' } };
   }
   if (name.startsWith('file-cert:')) {
     if (want !== 'tls_certificate') reject(`${field}.name`, `SDS secret "${name}" is a certificate, but this field wants a validation context (file-root:)`);
@@ -72,18 +85,30 @@ export function localSdsSecret(config: Fields, field: string, want: LocalSecret[
     if (ca === '') reject(`${field}.name`, `SDS secret "${name}" must be file-root:<CA file>`);
     return { kind: 'validation_context', trustedCa: { filename: ca } };
   }
-  return reject(`${field}.name`, `SDS secret "${name}": the control plane serves no SDS secrets; the proxy resolves only file-cert:<cert>~<key> and file-root:<ca> names itself`);
+  return reject(`${field}.name`, `SDS secret "${name}": unknown name; the proxy resolves only file-cert:<cert>~<key> and file-root:<ca> names itself, default/ROOTCA from its workload identity, and kubernetes://<credentialName> over SDS`);
 }
 
 /** The bytes of a source; a file is read now (config time, small files). */
 export function readSource(source: SecretSource, what: string): Buffer {
   if ('inline' in source) return source.inline;
   if ('sds' in source) return Buffer.from(readMeshSecret(source.sds, what));
+  if ('credential' in source) return Buffer.from(readCredential(source, what));
   try {
     return readFileSync(source.filename);
   } catch (err) {
     throw new Error(`cannot read ${what} ${source.filename}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
+}
+
+/** The PEM text of one part of a credential received over SDS. */
+function readCredential(source: CredentialSource, what: string): string {
+  const secret = credentialSecret(source.credential);
+  if (!secret) throw new Error(`${what} from SDS secret "${source.credential}": not received from the control plane yet (does the Secret exist in the gateway's namespace? see isthmus analyze)`);
+  const pem = source.part === 'ca' ? secret.trustedCaPem : source.part === 'chain' ? secret.tlsCertificate?.chainPem : secret.tlsCertificate?.keyPem;
+  if (pem === undefined) {
+    throw new Error(`${what} from SDS secret "${source.credential}": it holds ${secret.trustedCaPem !== undefined ? 'a CA bundle' : 'a certificate'}, not ${source.part === 'ca' ? 'a CA bundle' : 'a certificate'}`);
+  }
+  return pem;
 }
 
 /** The PEM text of a mesh secret: the workload chain for `default`, the bundle for ROOTCA. */
@@ -112,12 +137,18 @@ export function keyOptions(source: SecretSource, passphrase?: string): { key: Bu
 /** How a secret source is named in errors: `trusted CA /etc/ca.pem`, `inline trusted CA` or `trusted CA (SDS secret ROOTCA)`. */
 export function describeSource(source: SecretSource, what: string): string {
   if ('sds' in source) return `${what} (SDS secret ${source.sds})`;
+  if ('credential' in source) return `${what} (SDS secret ${source.credential})`;
   return 'filename' in source ? `${what} ${source.filename}` : `inline ${what}`;
 }
 
 /** The mesh secrets among `sources`, each once. */
 export function meshSecretsOf(sources: readonly (SecretSource | 'system' | undefined)[]): MeshSecretName[] {
   return [...new Set(sources.flatMap((s) => (s && s !== 'system' && 'sds' in s ? [s.sds] : [])))];
+}
+
+/** The credentials among `sources`, each once. */
+export function credentialsOf(sources: readonly (SecretSource | 'system' | undefined)[]): string[] {
+  return [...new Set(sources.flatMap((s) => (s && s !== 'system' && 'credential' in s ? [s.credential] : [])))];
 }
 
 /** Whether every source is inline config (nothing local that may arrive or change later). */
@@ -132,7 +163,7 @@ export function meshSecretsStamp(names: readonly MeshSecretName[]): string {
 }
 
 /**
- * Calls `onChange` when a file among `sources` changes on disk or a mesh secret among them
+ * Calls `onChange` when a file among `sources` changes on disk or a mesh secret or credential among them
  * rotates. Returns the function that stops watching.
  */
 export function watchSources(sources: readonly (SecretSource | 'system' | undefined)[], onChange: () => void): () => void {
@@ -140,6 +171,7 @@ export function watchSources(sources: readonly (SecretSource | 'system' | undefi
   const stops = [files.length > 0 ? watchFiles(files, onChange) : () => {}];
   const store = meshSecrets();
   if (store) for (const name of meshSecretsOf(sources)) stops.push(store.watch(name, onChange));
+  for (const name of credentialsOf(sources)) stops.push(watchCredential(name, onChange));
   return () => {
     for (const stop of stops) stop();
   };

@@ -16,6 +16,7 @@ import { decodeEndpoints, type EndpointAssignment } from './endpoint.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { decodeRoute, type RouteConfig } from './route.js';
 import { decodeSecret, type SecretConfig } from './secret.js';
+import { clusterCredentialNames, listenerCredentialNames } from './secret-refs.js';
 import { decoding, type AnyResource, type Decoded } from './fields.js';
 import { SotwStream } from './sotw-stream.js';
 import { TypeState } from './type-state.js';
@@ -40,7 +41,7 @@ export interface XdsSnapshot {
   clusters: ReadonlyMap<string, ClusterConfig>;
   /** EDS assignments, by the cluster's eds service name. */
   endpoints: ReadonlyMap<string, EndpointAssignment>;
-  /** SDS secrets (trust bundles) the proxy subscribed to (XdsClientOptions.secretNames). */
+  /** SDS secrets: the names in XdsClientOptions.secretNames and the credentials listeners and clusters name. */
   secrets?: ReadonlyMap<string, SecretConfig>;
   /** The last ACKed version of each type ('' before the first); system_version_info in delta mode. */
   versions: { listeners: string; routes: string; clusters: string; endpoints: string; secrets?: string };
@@ -93,7 +94,8 @@ export class XdsClient {
 
   constructor(private readonly opts: XdsClientOptions) {
     if (opts.secretNames?.length) this.secrets.resubscribe([...opts.secretNames]);
-    this.states = opts.secretNames?.length ? [this.secrets, this.clusters, this.endpoints, this.listeners, this.routes] : [this.clusters, this.endpoints, this.listeners, this.routes];
+    // Secrets are always a state, even with no names yet: a listener may name a credential later.
+    this.states = [this.secrets, this.clusters, this.endpoints, this.listeners, this.routes];
     const mode: unknown = opts.mode ?? 'sotw';
     if (!XDS_MODES.includes(mode as XdsMode)) throw new InvalidXdsModeError(mode);
     this.mode = mode as XdsMode;
@@ -172,19 +174,28 @@ export class XdsClient {
 
   /** A response was applied: follow its references, as Envoy does, then publish. */
   private onAccepted(state: AnyState): void {
-    // Clusters name their endpoints, listeners their route configurations.
+    // Clusters name their endpoints, listeners their route configurations; both may name
+    // credentials (SDS secrets `kubernetes://…`).
     if (state === this.clusters) {
       const names = [...this.clusters.resources.values()].flatMap((c) => (c.edsServiceName === undefined ? [] : [c.edsServiceName]));
       this.follow(this.endpoints, names);
     } else if (state === this.listeners) {
       this.follow(this.routes, [...this.listeners.resources.values()].flatMap((l) => l.routeNames));
     }
+    if (state === this.clusters || state === this.listeners) this.followCredentials();
     this.current = this.buildSnapshot();
     try {
       this.opts.onUpdate?.(this.current);
     } catch (err) {
       this.log(`xds-client: onUpdate failed: ${(err as Error).message}`);
     }
+  }
+
+  private followCredentials(): void {
+    const names = new Set(this.opts.secretNames ?? []);
+    for (const l of this.listeners.resources.values()) for (const n of listenerCredentialNames(l.raw)) names.add(n);
+    for (const c of this.clusters.resources.values()) for (const n of clusterCredentialNames(c.raw)) names.add(n);
+    this.follow(this.secrets, [...names]);
   }
 
   private follow(state: AnyState, names: string[]): void {
@@ -200,7 +211,7 @@ export class XdsClient {
       endpoints: this.endpoints.resources,
       versions: { listeners: this.listeners.version, routes: this.routes.version, clusters: this.clusters.version, endpoints: this.endpoints.version },
     };
-    if (this.opts.secretNames?.length) {
+    if (this.opts.secretNames?.length || this.secrets.names?.length || this.secrets.resources.size > 0) {
       snapshot.secrets = this.secrets.resources;
       snapshot.versions.secrets = this.secrets.version;
     }

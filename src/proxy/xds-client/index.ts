@@ -7,3 +7,4 @@ export { decodeCluster, type ClusterConfig, type Discovery, type LbPolicy } from
 export { decodeEndpoints, type Endpoint, type EndpointAssignment, type HealthStatus } from './endpoint.js';
 export type { AnyResource, Decoded } from './fields.js';
 export { decodeSecret, type SecretConfig } from './secret.js';
+export { CREDENTIAL_PREFIX, clusterCredentialNames, isCredentialName, listenerCredentialNames } from './secret-refs.js';

@@ -21,7 +21,7 @@ test('ROOTCA: PEM roots are accepted; anything else is rejected with the reason 
   const [a, b] = await Promise.all([makeTestCa('Root A'), makeTestCa('Root B')]);
   const ok = secret({ validation_context: { trusted_ca: bytes(`${a.rootPem}\n${b.rootPem}`) } });
   assert.ok('value' in ok, 'error' in ok ? ok.error : '');
-  assert.equal(ok.value.trustedCaPem.match(/BEGIN CERTIFICATE/g)?.length, 2);
+  assert.equal(ok.value.trustedCaPem?.match(/BEGIN CERTIFICATE/g)?.length, 2);
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ validation_context: { trusted_ca: bytes('not a certificate') } }, /Secret "ROOTCA": validation_context.trusted_ca: holds no PEM certificate/],
     [{ validation_context: { trusted_ca: bytes(`${a.rootPem}\ngarbage`) } }, /holds something other than PEM certificates/],

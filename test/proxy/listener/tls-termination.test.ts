@@ -93,9 +93,10 @@ test('Gateway tlsCertificates (an RSA and an ECDSA pair) and protocol versions /
   assert.deepEqual(s?.params, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256' });
 });
 
-test('Gateway credentialName and ISTIO_MUTUAL need secrets the proxy cannot get: rejected with the reason', () => {
-  const credential = wireChain({ transport_socket: downstreamTls({ mode: 'SIMPLE', credentialName: 'shop-cert' }) });
-  assert.match(rejection(credential), /transport_socket\.typed_config\.common_tls_context\.tls_certificate_sds_secret_configs\[0\]\.name: SDS secret "kubernetes:\/\/shop-cert": .*credentialName.*serverCertificate/);
+test('Gateway credentialName is read from the SDS credential; ISTIO_MUTUAL without an identity is rejected with the reason', () => {
+  const credential = readDownstreamTls(wireChain({ transport_socket: downstreamTls({ mode: 'MUTUAL', credentialName: 'shop-cert' }) }), 'filter_chains[0]', HTTP_ALPN);
+  assert.deepEqual(credential?.certificates, [{ chain: { credential: 'kubernetes://shop-cert', part: 'chain' }, key: { credential: 'kubernetes://shop-cert', part: 'key' } }]);
+  assert.deepEqual(credential?.clientValidation?.trustedCa, { credential: 'kubernetes://shop-cert-cacert', part: 'ca' });
   const mesh = wireChain({ transport_socket: downstreamTls({ mode: 'ISTIO_MUTUAL' }) });
   assert.match(rejection(mesh), /SDS secret "default" \(ISTIO_MUTUAL\): the proxy has no workload identity; start it with --ca-address/);
 });
@@ -151,7 +152,6 @@ test('what the proxy cannot honour is rejected, naming the field', () => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ common_tls_context: {} }, /tls_certificates: a TLS-terminating chain needs a certificate/],
     [{ common_tls_context: { ...CERT, validation_context_sds_secret_config: { name: 'ROOTCA' } } }, /SDS secret "ROOTCA" \(ISTIO_MUTUAL\): the proxy has no workload identity/],
-    [{ common_tls_context: { ...CERT, validation_context_sds_secret_config: { name: 'kubernetes://c-cacert' } } }, /kubernetes:\/\/c-cacert.*credentialName/],
     [{ common_tls_context: { ...CERT, validation_context_sds_secret_config: { name: 'file-cert:/a~/b' } } }, /is a certificate, but this field wants a validation context/],
     [{ common_tls_context: { tls_certificate_sds_secret_configs: [{ name: 'vault://x' }] } }, /the proxy resolves only file-cert/],
     [{ common_tls_context: CERT, require_client_certificate: { value: true } }, /require_client_certificate: needs a validation context/],

@@ -84,8 +84,12 @@ test('ISTIO_MUTUAL is NACKed on a proxy without a workload identity, naming --ca
   origination?.close();
 });
 
-test('credentialName is NACKed: the control plane serves no SDS secrets yet', () => {
-  assert.match(rejection(fromDestinationRule({ mode: 'SIMPLE', credentialName: 'api-cert' })), /kubernetes:\/\/api-cert-cacert.*credentialName needs the control plane to serve secrets/);
+test('credentialName is read from the SDS credential; until it arrives, connections fail with the reason (never plaintext)', () => {
+  const c = fromDestinationRule({ mode: 'SIMPLE', credentialName: 'api-cert' });
+  assert.deepEqual(readUpstreamTls(c.raw)?.validation?.trustedCa, { credential: 'kubernetes://api-cert-cacert', part: 'ca' });
+  const origination = TlsOrigination.fromCluster(c.raw);
+  assert.match(origination?.failure ?? '', /SDS secret "kubernetes:\/\/api-cert-cacert": not received from the control plane yet/);
+  origination?.close();
 });
 
 test('inline tls_certificates and validation_context: filename, inline_string, inline_bytes, environment_variable', () => {
