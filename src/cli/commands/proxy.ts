@@ -92,7 +92,6 @@ export const proxyCommand: Command = {
     const drainMs = durationFlag(values, 'drain-duration') ?? 5000;
 
     const concurrency = countFlag(values, 'concurrency', 1, 1, 64);
-    // Workers would each need the workload key; the primary does not hand keys to other processes.
     const node = proxyNode(identity);
     const log = (l: string) => io.err(l);
     const primary = concurrency > 1 && !isWorker();
