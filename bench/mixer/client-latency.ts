@@ -5,8 +5,9 @@
 // Prints one JSON line (LatencyResult). Run by latency.ts in its own process so the bench's own
 // work (reading children's output, timers) does not land in the samples.
 //
-// Usage: node client-latency.js <mixer host:port> <warm calls> <cold calls>
+// Usage: node client-latency.js <mixer host:port> <warm calls> <cold calls> [<echo host:port>]
 import { MixerClient } from '../../src/mixerclient/index.js';
+import { echoCaller } from './grpc-echo.js';
 import { max, percentile } from '../common/stats.js';
 import { CALLER, requestBag } from './policy.js';
 
@@ -22,6 +23,8 @@ export interface LatencySummary {
 export interface LatencyResult {
   warm: LatencySummary & { cacheHits: number };
   cold: LatencySummary & { remoteChecks: number; denied: number };
+  /** A bare grpc-js echo to another process, timed the same way: the floor under `cold`. */
+  echo?: LatencySummary;
 }
 
 function summary(samples: Float64Array): LatencySummary {
@@ -70,8 +73,28 @@ async function main(address: string, warmCalls: number, coldCalls: number): Prom
   }
 }
 
-const [address, warm, cold] = process.argv.slice(2);
+/** The same number of calls, timed the same way, against the bare echo server. */
+async function echoFloor(address: string, calls: number): Promise<LatencySummary> {
+  const echo = echoCaller(address);
+  try {
+    const payload = Buffer.alloc(600, 1); // about the size of a Check request's attribute bag
+    for (let i = 0; i < Math.max(100, Math.round(calls / 10)); i++) await echo.call(payload);
+    const samples = new Float64Array(calls);
+    for (let i = 0; i < calls; i++) {
+      const t = process.hrtime.bigint();
+      await echo.call(payload);
+      samples[i] = elapsedUs(t);
+    }
+    return summary(samples);
+  } finally {
+    echo.close();
+  }
+}
+
+// Usage: node client-latency.js <mixer host:port> <warm calls> <cold calls> [<echo host:port>]
+const [address, warm, cold, echoAddress] = process.argv.slice(2);
 if (address) {
-  const result = await main(address, Number(warm), Number(cold));
+  const result: LatencyResult = await main(address, Number(warm), Number(cold));
+  if (echoAddress) result.echo = await echoFloor(echoAddress, Number(cold));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ServerProcess } from '../proxy/server-process.js';
 import type { LatencyResult } from './client-latency.js';
 
 const run = promisify(execFile);
@@ -12,7 +13,15 @@ export type { LatencyResult, LatencySummary } from './client-latency.js';
 export async function measureCheckLatency(mixerAddress: string, warmCalls: number, coldCalls: number): Promise<LatencyResult & { loadAverage: number }> {
   const loadAverage = loadavg()[0] as number;
   const script = join(import.meta.dirname, 'client-latency.js');
-  const { stdout } = await run(process.execPath, [script, mixerAddress, String(warmCalls), String(coldCalls)], { timeout: 120_000 });
+  // The floor: a bare grpc-js echo server in its own process, timed by the same client process.
+  const echo = await ServerProcess.start('grpc-echo', { command: process.execPath, args: [join(import.meta.dirname, 'grpc-echo.js'), 'serve'], readyLine: /^port \d+$/, readyTimeoutMs: 10_000 });
+  let stdout: string;
+  try {
+    const port = (await echo.waitForLine(/^port (\d+)$/, 1000))[1]!;
+    ({ stdout } = await run(process.execPath, [script, mixerAddress, String(warmCalls), String(coldCalls), `127.0.0.1:${port}`], { timeout: 120_000 }));
+  } finally {
+    await echo.stop();
+  }
   const last = stdout.trim().split('\n').pop() ?? '';
   try {
     return { ...(JSON.parse(last) as LatencyResult), loadAverage };

@@ -34,6 +34,10 @@ function verdict(met: boolean | undefined): string {
   return met === undefined ? 'not measured' : met ? 'met' : '**MISSED**';
 }
 
+function floorRow(l: LatencySummary): string[] {
+  return ['floor: bare grpc-js echo to another process', int(l.calls), us(l.p50Us), us(l.p99Us), us(l.p999Us), us(l.maxUs), us(l.meanUs), '–', 'reference', 'no Mixer, no protobuf'];
+}
+
 function latencyRow(name: string, l: LatencySummary, target: number, note: string): string[] {
   return [name, int(l.calls), us(l.p50Us), us(l.p99Us), us(l.p999Us), us(l.maxUs), us(l.meanUs), `≤ ${int(target)}`, verdict(l.p99Us <= target), note];
 }
@@ -93,7 +97,10 @@ ${table(['cache', 'calls', 'p50 (µs)', 'p99 (µs)', 'p99.9 (µs)', 'max (µs)',
     [
       latencyRow('warm (in process)', l.warm, WARM_P99_TARGET_US, `${int(l.warm.cacheHits)} of ${int(l.warm.calls)} answered by the cache`),
       latencyRow('cold (round trip on loopback)', l.cold, COLD_P99_TARGET_US, `${int(l.cold.remoteChecks)} of ${int(l.cold.calls)} went to Mixer; ${l.cold.denied} denied`),
-    ])}`);
+      ...(l.echo ? [floorRow(l.echo)] : []),
+    ])}
+
+The last row is the floor under a cold Check on this machine: a bare grpc-js unary call (600 bytes each way, no protobuf, a server that answers at once) to another process, timed the same way. What a cold Check costs above it is the client library's and Mixer's own.`);
   }
 
   if (r.checks || r.reports) {
