@@ -18,8 +18,8 @@
 //    http/1.1 by its codec) — Envoy would negotiate nothing and let the codec sniff;
 //  - transport_socket_connect_timeout bounds the handshake (default 15 s, Istio's gateway value;
 //    Envoy's default is none).
-import type * as tls from 'node:tls';
 import { dataSource, localSdsSecret, type SecretSource } from '../upstream/sds-local.js';
+import { readTlsParams, type TlsParams } from '../upstream/tls-params.js';
 import { readCertificateMatchers, readValidationSource, type SanMatcher } from '../upstream/tls-config.js';
 import { asFields, durationMs, list, reject, wrapped, type Fields } from '../xds-client/fields.js';
 
@@ -55,7 +55,7 @@ export interface DownstreamTlsSettings {
   requireClientCertificate: boolean;
   /** require_sni: a ClientHello without a server name is refused. */
   requireSni: boolean;
-  params: Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'ecdhCurve' | 'sigalgs'>;
+  params: TlsParams;
   /** session_timeout, in seconds. */
   sessionTimeoutS?: number;
   /** disable_stateless_session_resumption: no session tickets. */
@@ -118,7 +118,7 @@ function downstreamTlsContext(ctx: Fields, field: string, defaultAlpn: readonly 
     ...(clientValidation ? { clientValidation } : {}),
     requireClientCertificate,
     requireSni: wrapped(ctx.require_sni) === 1,
-    params: tlsParams(asFields(common.tls_params), `${at}.tls_params`),
+    params: readTlsParams(asFields(common.tls_params), `${at}.tls_params`, { rejectUnknown: true }),
     ...(session !== undefined && session > 0 ? { sessionTimeoutS: Math.max(1, Math.round(session / 1000)) } : {}),
     disableTickets: ctx.disable_stateless_session_resumption === true,
     handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -213,37 +213,3 @@ function validationContext(v: Fields, field: string): PartialValidation {
   return out;
 }
 
-const TLS_VERSIONS: Record<string, tls.SecureVersion | undefined> = {
-  TLS_AUTO: undefined, TLSv1_0: 'TLSv1', TLSv1_1: 'TLSv1.1', TLSv1_2: 'TLSv1.2', TLSv1_3: 'TLSv1.3',
-};
-
-function tlsParams(p: Fields | undefined, field: string): DownstreamTlsSettings['params'] {
-  const out: DownstreamTlsSettings['params'] = {};
-  if (!p) return out;
-  for (const key of Object.keys(p)) {
-    if (!['tls_minimum_protocol_version', 'tls_maximum_protocol_version', 'cipher_suites', 'ecdh_curves', 'signature_algorithms'].includes(key)) reject(`${field}.${key}`, 'is not supported');
-  }
-  const version = (key: string): tls.SecureVersion | undefined => {
-    const v = p[key];
-    if (v === undefined) return undefined;
-    if (!(String(v) in TLS_VERSIONS)) reject(`${field}.${key}`, `${String(v)} is not a TLS version`);
-    return TLS_VERSIONS[String(v)];
-  };
-  const min = version('tls_minimum_protocol_version');
-  const max = version('tls_maximum_protocol_version');
-  if (min && max && min > max) reject(`${field}.tls_maximum_protocol_version`, `${max} is below the minimum ${min}`);
-  if (min) out.minVersion = min;
-  if (max) out.maxVersion = max;
-  const names = (key: string) => (Array.isArray(p[key]) && (p[key] as unknown[]).length > 0 ? (p[key] as unknown[]).map(String) : undefined);
-  const ciphers = names('cipher_suites');
-  if (ciphers) {
-    // Envoy's "[A|B]" equal-preference groups are BoringSSL-only syntax.
-    if (ciphers.some((c) => /[[\]|]/.test(c))) reject(`${field}.cipher_suites`, 'equal-preference groups ([A|B]) are not supported; list the suites');
-    out.ciphers = ciphers.join(':');
-  }
-  const curves = names('ecdh_curves');
-  if (curves) out.ecdhCurve = curves.join(':');
-  const sigalgs = names('signature_algorithms');
-  if (sigalgs) out.sigalgs = sigalgs.join(':');
-  return out;
-}

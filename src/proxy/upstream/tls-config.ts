@@ -2,11 +2,11 @@
 // client certificate and how to verify the server. Anything the proxy could not honour is
 // rejected, so the cluster is NACKed. The Envoy semantics followed are listed in
 // tls-origination.ts.
-import * as tls from 'node:tls';
 import { structToJson, type JsonValue } from '../../control/xds/struct.js';
 import { regexMatches } from '../router/string-matcher.js';
 import { asFields, list, reject, wrapped, type Fields } from '../xds-client/fields.js';
 import { dataSource, localSdsSecret, type SecretSource } from './sds-local.js';
+import { readTlsParams, type TlsParams } from './tls-params.js';
 
 export const TLS_TRANSPORT_SOCKET = 'envoy.transport_sockets.tls';
 export const UPSTREAM_TLS_CONTEXT_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
@@ -44,7 +44,7 @@ export interface UpstreamTlsSettings {
   certificate?: ClientCertificate;
   /** Absent: the server is not verified. */
   validation?: ServerValidation;
-  params: Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'ecdhCurve' | 'sigalgs'>;
+  params: TlsParams;
   /** max_session_keys: TLS sessions kept for resumption. */
   maxSessionKeys?: number;
 }
@@ -124,7 +124,7 @@ function upstreamTlsContext(ctx: Fields, field: string): UpstreamTlsSettings {
   }
   const sni = typeof ctx.sni === 'string' ? ctx.sni : '';
   const alpn = (Array.isArray(common.alpn_protocols) ? common.alpn_protocols : []).map(String);
-  const settings: UpstreamTlsSettings = { sni, alpn, params: tlsParams(asFields(common.tls_params), `${at}.tls_params`) };
+  const settings: UpstreamTlsSettings = { sni, alpn, params: readTlsParams(asFields(common.tls_params), `${at}.tls_params`, { rejectUnknown: false }) };
   const certificate = clientCertificate(common, at);
   if (certificate) settings.certificate = certificate;
   const validation = serverValidation(common, at);
@@ -132,38 +132,6 @@ function upstreamTlsContext(ctx: Fields, field: string): UpstreamTlsSettings {
   const keys = wrapped(ctx.max_session_keys);
   if (keys !== undefined) settings.maxSessionKeys = keys;
   return settings;
-}
-
-const TLS_VERSIONS: Record<string, tls.SecureVersion | undefined> = {
-  TLS_AUTO: undefined, TLSv1_0: 'TLSv1', TLSv1_1: 'TLSv1.1', TLSv1_2: 'TLSv1.2', TLSv1_3: 'TLSv1.3',
-};
-
-function tlsParams(p: Fields | undefined, field: string): UpstreamTlsSettings['params'] {
-  const out: UpstreamTlsSettings['params'] = {};
-  if (!p) return out;
-  const version = (key: string): tls.SecureVersion | undefined => {
-    const v = p[key];
-    if (v === undefined) return undefined;
-    if (!(String(v) in TLS_VERSIONS)) reject(`${field}.${key}`, `${String(v)} is not a TLS version`);
-    return TLS_VERSIONS[String(v)];
-  };
-  const min = version('tls_minimum_protocol_version');
-  const max = version('tls_maximum_protocol_version');
-  if (min && max && min > max) reject(`${field}.tls_maximum_protocol_version`, `${max} is below the minimum ${min}`);
-  if (min) out.minVersion = min;
-  if (max) out.maxVersion = max;
-  const joined = (key: string) => (Array.isArray(p[key]) && (p[key] as unknown[]).length > 0 ? (p[key] as unknown[]).map(String) : undefined);
-  const ciphers = joined('cipher_suites');
-  if (ciphers) {
-    // Envoy's "[A|B]" equal-preference groups are BoringSSL-only syntax.
-    if (ciphers.some((c) => /[[\]|]/.test(c))) reject(`${field}.cipher_suites`, 'equal-preference groups ([A|B]) are not supported; list the suites');
-    out.ciphers = ciphers.join(':');
-  }
-  const curves = joined('ecdh_curves');
-  if (curves) out.ecdhCurve = curves.join(':');
-  const sigalgs = joined('signature_algorithms');
-  if (sigalgs) out.sigalgs = sigalgs.join(':');
-  return out;
 }
 
 const CERTIFICATE_FIELDS = new Set(['certificate_chain', 'private_key', 'password', 'pkcs12', 'ocsp_staple', 'signed_certificate_timestamp']);
