@@ -268,3 +268,14 @@ export async function sawMtlsFrom(sidecar: Sidecar, principal: string): Promise<
 export function loggedSerials(sidecar: Sidecar): string[] {
   return [...sidecar.process.output().matchAll(/identity: certificate for \S+ \(serial ([0-9A-Fa-f]+)\)/g)].map((m) => m[1]!);
 }
+
+/** A PeerAuthentication that makes the workloads with `label` (key=value) accept only mutual TLS. */
+export function strictPeerAuthentication(name: string, label: [string, string]): string {
+  return `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: ${name}, namespace: default}
+spec:
+  selector: {matchLabels: {${label[0]}: ${label[1]}}}
+  mtls: {mode: STRICT}
+`;
+}

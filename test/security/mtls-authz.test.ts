@@ -8,15 +8,9 @@ import { startHttpBackend, type Backend } from '../helpers/backends.js';
 import { eventually } from '../helpers/eventually.js';
 import { viaProxy } from '../proxy/e2e/fixtures.js';
 import type { Sidecar } from '../proxy/e2e/mesh.js';
-import { curlMtls, IdentityMesh, type ClientSvid } from './mesh-identity.js';
+import { curlMtls, IdentityMesh, type ClientSvid, strictPeerAuthentication } from './mesh-identity.js';
 
-const POLICIES = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: api-strict, namespace: default}
-spec:
-  selector: {matchLabels: {app: api}}
-  mtls: {mode: STRICT}
----
+const POLICIES = `${strictPeerAuthentication('api-strict', ['app', 'api'])}---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: only-client, namespace: default}

@@ -12,15 +12,9 @@ import { startHttpBackend, type Backend } from '../helpers/backends.js';
 import { eventually } from '../helpers/eventually.js';
 import { viaProxy } from '../proxy/e2e/fixtures.js';
 import type { Sidecar } from '../proxy/e2e/mesh.js';
-import { IdentityMesh, issuedBy, loadThrough, loggedSerials, presentedLeaf, sawMtlsFrom, spiffeId } from './mesh-identity.js';
+import { IdentityMesh, issuedBy, loadThrough, loggedSerials, presentedLeaf, sawMtlsFrom, spiffeId, strictPeerAuthentication } from './mesh-identity.js';
 
-const STRICT = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: server-strict, namespace: default}
-spec:
-  selector: {matchLabels: {app: server}}
-  mtls: {mode: STRICT}
-`;
+const STRICT = strictPeerAuthentication('server-strict', ['app', 'server']);
 
 /** The issue's load length. */
 const LOAD_MS = 30_000;

@@ -12,15 +12,9 @@ import { curl } from '../helpers/curl.js';
 import { eventually } from '../helpers/eventually.js';
 import { MAX_TIME, viaProxy } from '../proxy/e2e/fixtures.js';
 import type { Sidecar } from '../proxy/e2e/mesh.js';
-import { curlMtls, IdentityMesh, openssl, pemCertificates, sawMtlsFrom, sClient, spiffeId, uriSans, type ClientSvid } from './mesh-identity.js';
+import { curlMtls, IdentityMesh, openssl, pemCertificates, sawMtlsFrom, sClient, spiffeId, uriSans, type ClientSvid, strictPeerAuthentication } from './mesh-identity.js';
 
-const STRICT_POLICY = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: strict, namespace: default}
-spec:
-  selector: {matchLabels: {app: strict}}
-  mtls: {mode: STRICT}
-`;
+const STRICT_POLICY = strictPeerAuthentication('strict', ['app', 'strict']);
 
 let m: IdentityMesh;
 let app: Backend;

@@ -12,15 +12,9 @@ import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
 import { viaProxy } from '../proxy/e2e/fixtures.js';
 import type { Sidecar } from '../proxy/e2e/mesh.js';
-import { curlMtls, IdentityMesh, issuedBy, loadThrough, presentedLeaf } from './mesh-identity.js';
+import { curlMtls, IdentityMesh, issuedBy, loadThrough, presentedLeaf, strictPeerAuthentication } from './mesh-identity.js';
 
-const STRICT = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: server-strict, namespace: default}
-spec:
-  selector: {matchLabels: {app: server}}
-  mtls: {mode: STRICT}
-`;
+const STRICT = strictPeerAuthentication('server-strict', ['app', 'server']);
 
 /** Long enough for both sidecars to renew onto the new root (6 s certificates renew every ~3 s). */
 const OVERLAP_S = 15;

@@ -21,17 +21,11 @@ import {
 } from '../helpers/softhsm.js';
 import { MAX_TIME, viaProxy } from '../proxy/e2e/fixtures.js';
 import type { Sidecar } from '../proxy/e2e/mesh.js';
-import { IdentityMesh, issuedBy, loadThrough, loggedSerials, pemCertificates, presentedLeaf, sawMtlsFrom, sClient, spiffeId, uriSans, type ClientSvid } from './mesh-identity.js';
+import { IdentityMesh, issuedBy, loadThrough, loggedSerials, pemCertificates, presentedLeaf, sawMtlsFrom, sClient, spiffeId, uriSans, type ClientSvid, strictPeerAuthentication } from './mesh-identity.js';
 import { filesHoldingPrivateKeys, pkcs11Env, tokenKeyFor, tokenPrivateKeys, tokenSidecar, type TokenMode } from './token-sidecar.js';
 
 // Every sidecar whose keys are in a token is STRICT: whatever reaches its app came over mTLS.
-const STRICT = `apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: token-keys-strict, namespace: default}
-spec:
-  selector: {matchLabels: {keys: token}}
-  mtls: {mode: STRICT}
-`;
+const STRICT = strictPeerAuthentication('token-keys-strict', ['keys', 'token']);
 
 const MODES: TokenMode[] = ['in-process', 'out-of-process'];
 /** Renewed at half of this: a few renewals in seconds. */
