@@ -144,16 +144,8 @@ function addBucketIncreases(into: Map<number, number>, before: Map<number, numbe
   }
 }
 
-interface EdgeSum {
-  source: NodeRef;
-  target: NodeRef;
-  requests: number;
-  errors: number;
-  reached: number;
-  mutualTls: number;
-  codes: Map<string, number>;
-  buckets: Map<number, number>;
-}
+/** The increases of one edge summed over the window: the same fields, added up. */
+type EdgeSum = EdgeIncrease;
 
 function emptySum(source: NodeRef, target: NodeRef): EdgeSum {
   return { source, target, requests: 0, errors: 0, reached: 0, mutualTls: 0, codes: new Map(), buckets: new Map() };
