@@ -4,7 +4,8 @@
 // `isthmus mixer`, manager and proxy on loopback.
 //
 // Environment: BENCH_MIXER_SECONDS=N (measured seconds of each load phase, default 8),
-// BENCH_MIXER_PROFILE=auto|always|never (profile the proxy in both modes when the ratio misses).
+// BENCH_MIXER_PROFILE=auto|always|never (profile the proxy in both modes when the ratio misses),
+// BENCH_MIXER_PHASES=latency,checks,reports,proxy (which phases run; all by default).
 import { spawnSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -17,7 +18,7 @@ import { policyYaml } from './policy.js';
 import { FILTER_MODES, makeConfigDir, MixerMesh, perCpuSecond, type FilterMode } from './proxy-ratio.js';
 import { profileFilter } from './profile.js';
 import { FILTER_RATIO_TARGET, renderReport, type MixerReport } from './report.js';
-import { settingsFromEnv } from './settings.js';
+import { settingsFromEnv, type Phase } from './settings.js';
 import { measureMixerLoad } from './throughput.js';
 
 /** Program → Debian package, for the proxy phase. */
@@ -86,7 +87,8 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
     ctx.log(`mixer: isthmus mixer on ${mixer.address}`);
 
     // One phase failing (a missing tool, a crash) must not cost the others their numbers.
-    const phase = async (name: string, body: () => Promise<void>): Promise<void> => {
+    const phase = async (name: string, body: () => Promise<void>, which: Phase): Promise<void> => {
+      if (!settings.phases.has(which)) return;
       try {
         await body();
       } catch (err) {
@@ -99,18 +101,18 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
       ctx.log(`mixer: Check latency through the client, ${settings.warmCalls} warm and ${settings.coldCalls} cold calls`);
       report.latency = await measureCheckLatency(m.address, settings.warmCalls, settings.coldCalls);
       ctx.log(`mixer: warm p99 ${report.latency.warm.p99Us.toFixed(1)} µs, cold p99 ${report.latency.cold.p99Us.toFixed(0)} µs`);
-    });
+    }, 'latency');
     await phase('Mixer checks', async () => {
       ctx.log(`mixer: Check load ${settings.checkLoad.seconds} s`);
       report.checks = await measureMixerLoad(m, 'check', settings.checkLoad);
       ctx.log(`mixer: ${Math.round(report.checks.bagsPerCpuSecond)} checks per Mixer CPU-s`);
-    });
+    }, 'checks');
     await phase('Mixer reports', async () => {
       ctx.log(`mixer: Report load ${settings.reportLoad.seconds} s`);
       report.reports = await measureMixerLoad(m, 'report', settings.reportLoad);
       ctx.log(`mixer: ${Math.round(report.reports.bagsPerCpuSecond)} report bags per Mixer CPU-s`);
-    });
-    await proxyPhase(ctx, dir, m, report);
+    }, 'reports');
+    if (settings.phases.has('proxy')) await proxyPhase(ctx, dir, m, report);
   } finally {
     await mixer?.stop();
     await rm(dir, { recursive: true, force: true });

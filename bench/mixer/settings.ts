@@ -13,6 +13,20 @@ export interface Settings {
   wrk: WrkShape;
   /** Measured wrk runs per mode, alternating off and on. */
   runsPerMode: number;
+  /** The phases to run (BENCH_MIXER_PHASES); all of them by default. */
+  phases: ReadonlySet<Phase>;
+}
+
+export const PHASES = ['latency', 'checks', 'reports', 'proxy'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** BENCH_MIXER_PHASES=proxy (or a comma list of latency, checks, reports, proxy): iterate on one phase without the others. */
+function phasesFromEnv(raw: string | undefined): ReadonlySet<Phase> {
+  if (raw === undefined || raw.trim() === '') return new Set(PHASES);
+  const wanted = raw.split(',').map((p) => p.trim());
+  const bad = wanted.filter((p) => !(PHASES as readonly string[]).includes(p));
+  if (bad.length > 0) throw new Error(`BENCH_MIXER_PHASES: unknown phase ${bad.join(', ')}; use a comma list of ${PHASES.join(', ')}`);
+  return new Set(wanted as Phase[]);
 }
 
 export const REPORT_BATCH = 100;
@@ -28,5 +42,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     reportLoad: { warmUpSeconds: 1, seconds, channels: 4, inFlightPerChannel: 2, bagsPerReport: REPORT_BATCH },
     wrk: { threads: 1, connections: 50, warmUpSeconds: 2, seconds },
     runsPerMode: 2,
+    phases: phasesFromEnv(env.BENCH_MIXER_PHASES),
   };
 }

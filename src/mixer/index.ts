@@ -6,6 +6,8 @@ export { startMixerServer, type MixerServer } from './api/server.js';
 export { startMixerMonitoring } from './api/monitoring.js';
 export { MIXER_PROTO, MIXER_SERVICE, mixerServiceClient, mixerServiceDefinition } from './api/proto.js';
 export { encodeAttributes, decodeAttributes, decodeCheckResponse, encodeCheckResponse, type WireAttributes, type WireCheckRequest, type WireCheckResponse } from './api/wire.js';
+export { decodeCompressedReport, type WireCompressedAttributes, type WireReportRequest } from './api/compressed.js';
+export { GLOBAL_WORDS, GLOBAL_WORD_INDEX } from './attributes/global-words.js';
 export { MapBag, type AttributeBag } from './attributes/bag.js';
 export { ReferenceTracker, type ReferencedAttribute, type ReferenceCondition } from './attributes/referenced.js';
 export { Duration, VALUE_TYPES, type AttributeValue, type StringMap, type ValueType } from './attributes/types.js';

@@ -8,6 +8,7 @@ import type { CheckResponse } from '../mixer/runtime/dispatch.js';
 import { CheckCache, type Bag } from './check-cache.js';
 import { QuotaPools } from './quota-pool.js';
 import { ReportBatch } from './report-batch.js';
+import type { AttributeSource } from './report-encoder.js';
 import { MixerClientStats } from './stats.js';
 import { MixerTransport, type QuotaAsk } from './transport.js';
 
@@ -42,6 +43,12 @@ export interface CheckOutcome {
 }
 
 const OK: Status = Object.freeze({ code: CODE.OK, message: '' });
+/** The cache-hit answer, shared: the hot path allocates nothing for it. */
+const CACHED_OK: CheckOutcome = Object.freeze({ status: OK, source: 'cache' });
+const DISABLED: CheckOutcome = Object.freeze({ status: OK, source: 'disabled' });
+const NO_QUOTAS: readonly QuotaRequirement[] = Object.freeze([]);
+const NO_ASK: Record<string, QuotaAsk> = Object.freeze({}) as Record<string, QuotaAsk>;
+const NO_TAKEN: readonly { key: string; amount: number }[] = Object.freeze([]);
 
 export class MixerClient {
   readonly stats = new MixerClientStats();
@@ -74,9 +81,9 @@ export class MixerClient {
       this.#batch = new ReportBatch({
         maxEntries: options.reportBatchMaxEntries,
         flushIntervalMs: options.reportBatchFlushMs,
-        send: (bags) => {
+        send: (request) => {
           this.stats.remoteReportCalls++;
-          return report.report(bags);
+          return report.reportEncoded(request);
         },
         onError: (err, dropped) => {
           this.stats.remoteReportErrors++;
@@ -86,14 +93,13 @@ export class MixerClient {
     }
   }
 
-  /** May this request go ahead, with this quota? */
   /**
    * One Check on the wire. Without quota in it, requests whose bags agree on the attributes an
    * earlier answer referenced share a Check already in flight — so when a cached answer runs out
    * under load, one Check goes to Mixer instead of one per waiting request.
    */
-  #remoteCheck(bag: Bag, ask: Record<string, QuotaAsk>, askingQuota: boolean): Promise<CheckResponse> {
-    const keys = askingQuota ? [] : this.#cache.keysOf(bag);
+  #remoteCheck(bag: Bag | AttributeSource, ask: Record<string, QuotaAsk>, askingQuota: boolean): Promise<CheckResponse> {
+    const keys = askingQuota ? [] : this.#cache.keysOf(bag as Bag);
     for (const key of keys) {
       const shared = this.#inflight.get(key);
       if (shared) {
@@ -103,7 +109,7 @@ export class MixerClient {
     }
     this.stats.remoteCheckCalls++;
     const call = this.#check!.check(bag, ask, `${this.#dedupPrefix}-${++this.#dedupSeq}`).then((r) => {
-      this.#cache.insert(bag, r);
+      this.#cache.insert(bag as Bag, r);
       return r;
     });
     if (keys.length > 0) {
@@ -116,26 +122,46 @@ export class MixerClient {
     return call;
   }
 
-  async check(bag: Bag, quotas: readonly QuotaRequirement[] = []): Promise<CheckOutcome> {
-    if (!this.#check) return { status: OK, source: 'disabled' };
+  /** May this request go ahead, with this quota? Always a promise (see `decide` for the hot path). */
+  async check(bag: Bag | AttributeSource, quotas: readonly QuotaRequirement[] = []): Promise<CheckOutcome> {
+    return this.decide(bag, quotas);
+  }
+
+  /**
+   * The same decision as `check`, but answered synchronously — no promise, no microtask — when
+   * the cache and the quota pools can answer it, which under steady traffic is nearly always; a
+   * promise only when Mixer has to be asked. The bag is read only at the attributes earlier
+   * answers referenced (plus quota dimensions), so a lazily computed bag stays mostly unbuilt.
+   */
+  decide(bag: Bag | AttributeSource, quotas: readonly QuotaRequirement[] = NO_QUOTAS): CheckOutcome | Promise<CheckOutcome> {
+    if (!this.#check) return DISABLED;
     this.stats.checkCalls++;
-    const cached = this.#cache.lookup(bag);
+    // An AttributeSource that is also a Bag (getters per attribute, as the proxy filter's is) is read in place.
+    const values = bag as Bag;
+    const cached = this.#cache.lookup(values);
     if (cached) this.stats.checkCacheHits++;
     else this.stats.checkCacheMisses++;
     if (cached && cached.code !== CODE.OK) return { status: cached, source: 'cache' };
+    if (quotas.length === 0) return cached ? CACHED_OK : this.#ask(bag, NO_ASK, NO_TAKEN, quotas);
     // Quota the pools hold is taken now; the rest is asked of Mixer in the same Check.
-    const ask: Record<string, QuotaAsk> = {};
-    const taken: { key: string; amount: number }[] = [];
+    let ask: Record<string, QuotaAsk> | undefined;
+    let taken: { key: string; amount: number }[] | undefined;
     for (const q of quotas) {
       this.stats.quotaCalls++;
-      const key = this.#poolKey(q.name, bag);
+      const key = this.#poolKey(q.name, values);
       if (this.#pools.take(key, q.amount)) {
         this.stats.quotaPoolHits++;
-        taken.push({ key, amount: q.amount });
-      } else ask[q.name] = this.#pools.askFor(key, q.amount);
+        (taken ??= []).push({ key, amount: q.amount });
+      } else (ask ??= {})[q.name] = this.#pools.askFor(key, q.amount);
     }
-    const askingQuota = Object.keys(ask).length > 0;
-    if (cached && !askingQuota) return { status: OK, source: 'cache' };
+    if (cached && !ask) return CACHED_OK;
+    return this.#ask(bag, ask ?? NO_ASK, taken ?? NO_TAKEN, quotas);
+  }
+
+  /** The part of a decision that waits on Mixer: the Check on the wire, then quota grants into the pools. */
+  async #ask(bag: Bag | AttributeSource, ask: Record<string, QuotaAsk>, taken: readonly { key: string; amount: number }[], quotas: readonly QuotaRequirement[]): Promise<CheckOutcome> {
+    const values = bag as Bag;
+    const askingQuota = ask !== NO_ASK;
     const started = performance.now();
     let r: CheckResponse;
     try {
@@ -165,18 +191,18 @@ export class MixerClient {
       this.#quotaRefs.set(q.name, result.referencedAttributes);
       if (result.status.code !== CODE.OK || result.grantedAmount < q.amount) {
         // A partial best-effort grant still feeds the pool for the requests after this one.
-        this.#pools.grant(this.#poolKey(q.name, bag), result.grantedAmount, 0, result.validDurationMs);
+        this.#pools.grant(this.#poolKey(q.name, values), result.grantedAmount, 0, result.validDurationMs);
         for (const t of taken) this.#pools.giveBack(t.key, t.amount);
         const status = result.status.code !== CODE.OK ? result.status : { code: CODE.RESOURCE_EXHAUSTED, message: `quota ${q.name} is exhausted` };
         return { status, source: 'mixer' };
       }
-      this.#pools.grant(this.#poolKey(q.name, bag), result.grantedAmount, q.amount, result.validDurationMs);
+      this.#pools.grant(this.#poolKey(q.name, values), result.grantedAmount, q.amount, result.validDurationMs);
     }
     return { status: OK, source: 'mixer' };
   }
 
-  /** Queues a request's attributes for the next Report batch. */
-  report(bag: Bag): void {
+  /** Queues a request's attributes for the next Report batch (encoded at once: see report-batch.ts). */
+  report(bag: Bag | AttributeSource): void {
     if (!this.#batch) return;
     this.stats.reportCalls++;
     this.#batch.add(bag);
@@ -199,12 +225,16 @@ export class MixerClient {
   }
 
   #poolKey(name: string, bag: Bag): string {
-    const refs = this.#quotaRefs.get(name) ?? [];
-    return `${name}\u0000${refs.map((r) => {
+    const refs = this.#quotaRefs.get(name);
+    let key = `${name}\u0000`;
+    if (!refs) return key;
+    for (let i = 0; i < refs.length; i++) {
+      const r = refs[i]!;
       const v = bag[r.name];
       const inner = r.mapKey !== undefined && v && typeof v === 'object' ? (v as Record<string, string>)[r.mapKey] : v;
-      return inner === undefined ? '\u0000-' : JSON.stringify(inner);
-    }).join('\u0001')}`;
+      key += `${i > 0 ? '\u0001' : ''}${inner === undefined ? '\u0000-' : JSON.stringify(inner)}`;
+    }
+    return key;
   }
 
   /** At most one line a second: an unreachable Mixer must not flood the proxy's log. */

@@ -6,6 +6,7 @@ import { mixerServiceClient } from '../mixer/api/proto.js';
 import { decodeCheckResponse, encodeAttributes, type WireCheckResponse } from '../mixer/api/wire.js';
 import type { CheckResponse } from '../mixer/runtime/dispatch.js';
 import type { Bag } from './check-cache.js';
+import { plainBag, type AttributeSource } from './report-encoder.js';
 
 export interface QuotaAsk {
   amount: number;
@@ -13,6 +14,10 @@ export interface QuotaAsk {
 }
 
 type Unary = (req: unknown, meta: { deadline: number }, cb: (err: ServiceError | null, res: unknown) => void) => void;
+
+const REPORT_PATH = '/isthmus.mixer.v1.Mixer/Report';
+/** An already-encoded ReportRequest goes out as it is; the (empty) ReportResponse is not decoded. */
+const asIs = (b: Buffer): Buffer => b;
 
 export class MixerTransport {
   readonly #client: Client & { Check: Unary; Report: Unary };
@@ -32,13 +37,21 @@ export class MixerTransport {
     });
   }
 
-  async check(bag: Bag, quotas: Readonly<Record<string, QuotaAsk>>, dedupId: string): Promise<CheckResponse> {
-    const wire = await this.#call<WireCheckResponse>('Check', { attributes: encodeAttributes(bag), quotas, deduplicationId: dedupId });
+  async check(bag: Bag | AttributeSource, quotas: Readonly<Record<string, QuotaAsk>>, dedupId: string): Promise<CheckResponse> {
+    const wire = await this.#call<WireCheckResponse>('Check', { attributes: encodeAttributes(plainBag(bag)), quotas, deduplicationId: dedupId });
     return decodeCheckResponse(wire);
   }
 
+  /** Plain bags (the first wire form, kept for tools and tests). */
   async report(bags: readonly Bag[]): Promise<void> {
     await this.#call('Report', { attributes: bags.map((b) => encodeAttributes(b)) });
+  }
+
+  /** A ReportRequest encoded by report-encoder.ts. */
+  reportEncoded(request: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#client.makeUnaryRequest(REPORT_PATH, asIs, asIs, request, { deadline: Date.now() + this.timeoutMs }, (err) => (err ? reject(err) : resolve()));
+    });
   }
 
   close(): void {

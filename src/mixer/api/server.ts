@@ -2,6 +2,8 @@
 // encodes the answer. A malformed request is INVALID_ARGUMENT; nothing a client sends can crash it.
 import { Server, ServerCredentials, status as grpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { MixerRuntime } from '../runtime/runtime.js';
+import type { AttributeBag } from '../attributes/bag.js';
+import { decodeCompressedReport, type WireReportRequest } from './compressed.js';
 import { mixerServiceDefinition } from './proto.js';
 import { decodeAttributes, decodeQuotas, encodeCheckResponse, type WireAttributes, type WireCheckRequest, type WireCheckResponse } from './wire.js';
 
@@ -20,8 +22,16 @@ export async function startMixerServer(runtime: MixerRuntime, host: string, port
         (e: Error) => callback({ code: grpcStatus.INTERNAL, details: e.message }),
       );
     },
-    Report(call: ServerUnaryCall<{ attributes?: WireAttributes[] }, object>, callback: sendUnaryData<object>) {
-      const bags = (call.request.attributes ?? []).map((a) => decodeAttributes(a));
+    Report(call: ServerUnaryCall<WireReportRequest, object>, callback: sendUnaryData<object>) {
+      let bags: AttributeBag[];
+      try {
+        // Plain bags first (the first wire form), then the compressed ones.
+        bags = (call.request.attributes as WireAttributes[] | undefined ?? []).map((a) => decodeAttributes(a));
+        bags.push(...decodeCompressedReport(call.request));
+      } catch (e) {
+        callback({ code: grpcStatus.INVALID_ARGUMENT, details: (e as Error).message });
+        return;
+      }
       runtime.report(bags).then(() => callback(null, {}), (e: Error) => callback({ code: grpcStatus.INTERNAL, details: e.message }));
     },
   });

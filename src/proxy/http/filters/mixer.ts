@@ -4,14 +4,18 @@
 // code (PERMISSION_DENIED 403, RESOURCE_EXHAUSTED 429, UNAVAILABLE 503, …) and Istio's body
 // `<CODE>:<message>`. One Mixer client per Mixer setup is shared by every listener in the process
 // (mixerclient/shared.ts). A route's ServiceConfig may turn checks or reports off for it.
+//
+// The hot path is a warm cache: then decodeHeaders answers synchronously (no promise, no
+// microtask), reading only the attributes the cached decision referenced from a lazy bag
+// (mixer-attributes.ts). The bag waits on the stream's filter state until the stream is over,
+// when Report encodes it straight into the batch's bytes.
 import { CODE } from '../../../mixer/adapters/status.js';
-import type { AttributeValue } from '../../../mixer/attributes/types.js';
-import { sharedMixerClient, type MixerClient } from '../../../mixerclient/index.js';
+import { sharedMixerClient, type CheckOutcome, type MixerClient } from '../../../mixerclient/index.js';
 import type { FilterContext, FilterStatus, HttpFilter, HttpFilterFactory } from '../filter.js';
 import { unwrapTypedStruct } from '../hcm-config.js';
 import type { StreamSummary } from '../observer.js';
 import type { Fields, HttpStream } from '../stream.js';
-import { requestAttributes, responseAttributes } from './mixer-attributes.js';
+import { ReportedAttributes, RequestBag, requestBagFactory } from './mixer-attributes.js';
 import { MIXER_FILTER_TYPE, readMixerConfig, readMixerRouteConfig, type MixerFilterConfig, type MixerRouteConfig } from './mixer-config.js';
 import { mostSpecific } from './per-route.js';
 
@@ -31,17 +35,16 @@ export function httpStatusForCode(code: number): number {
   return HTTP_STATUS[code] ?? 500;
 }
 
-interface StreamState {
-  bag: Record<string, AttributeValue>;
-  cacheHit?: boolean;
-  report: boolean;
-}
-
 class MixerFilter implements HttpFilter {
   private readonly perRoute = new WeakMap<Fields, MixerRouteConfig>();
-  private readonly state = new WeakMap<HttpStream, StreamState>();
+  private readonly newBag: (stream: HttpStream) => RequestBag;
+  /** The stream's filter-state key for its bag (one per filter instance: two Mixer filters keep two). */
+  private readonly stateKey: string;
 
-  constructor(private readonly config: MixerFilterConfig, private readonly client: MixerClient, private readonly ctx: FilterContext) {}
+  constructor(private readonly config: MixerFilterConfig, private readonly client: MixerClient, private readonly ctx: FilterContext) {
+    this.newBag = requestBagFactory(config.attributes);
+    this.stateKey = `isthmus.mixer.bag:${ctx.name}`;
+  }
 
   private routeConfig(stream: HttpStream): MixerRouteConfig | undefined {
     const entry = mostSpecific(stream, this.ctx.name);
@@ -65,30 +68,38 @@ class MixerFilter implements HttpFilter {
     const check = !(route?.disableCheck ?? this.config.disableCheck) && this.config.checkServer !== '';
     const report = !(route?.disableReport ?? this.config.disableReport) && this.config.reportServer !== '';
     if (!check && !report) return 'continue';
-    const st: StreamState = { bag: requestAttributes(stream, this.config.attributes), report };
-    this.state.set(stream, st);
+    const bag = this.newBag(stream);
+    if (report) {
+      bag.snapshot();
+      stream.filterState.set(this.stateKey, bag);
+    }
     if (!check) return 'continue';
-    return this.client.check(st.bag, this.config.quotas).then((outcome) => {
-      st.cacheHit = outcome.source === 'cache';
-      if (outcome.status.code === CODE.OK) return 'continue';
-      const name = CODE_NAMES[outcome.status.code] ?? `CODE_${outcome.status.code}`;
-      stream.sendLocalReply({
-        status: httpStatusForCode(outcome.status.code),
-        body: `${name}:${outcome.status.message}`,
-        headers: { 'content-type': 'text/plain' },
-        grpcStatus: outcome.status.code,
-        details: `mixer_check_denied{${name}}`,
-        ...(outcome.status.code === CODE.RESOURCE_EXHAUSTED ? { flag: 'RL' as const } : {}),
-      });
-      return 'stop';
+    const outcome = this.client.decide(bag, this.config.quotas);
+    if (outcome instanceof Promise) return outcome.then((o) => this.admit(stream, bag, o));
+    return this.admit(stream, bag, outcome);
+  }
+
+  /** Lets the request go on, or answers it with the denial. */
+  private admit(stream: HttpStream, bag: RequestBag, outcome: CheckOutcome): FilterStatus {
+    bag.checkHit = outcome.source === 'cache';
+    if (outcome.status.code === CODE.OK) return 'continue';
+    const name = CODE_NAMES[outcome.status.code] ?? `CODE_${outcome.status.code}`;
+    stream.sendLocalReply({
+      status: httpStatusForCode(outcome.status.code),
+      body: `${name}:${outcome.status.message}`,
+      headers: { 'content-type': 'text/plain' },
+      grpcStatus: outcome.status.code,
+      details: `mixer_check_denied{${name}}`,
+      ...(outcome.status.code === CODE.RESOURCE_EXHAUSTED ? { flag: 'RL' as const } : {}),
     });
+    return 'stop';
   }
 
   /** Reported once the stream is over, with the bytes actually sent and the whole duration. */
   onStreamComplete(summary: StreamSummary): void {
-    const st = this.state.get(summary.stream);
-    if (!st?.report) return;
-    this.client.report(responseAttributes(st.bag, summary, st.cacheHit));
+    const bag = summary.stream.filterState.get(this.stateKey) as RequestBag | undefined;
+    if (!bag) return;
+    this.client.report(new ReportedAttributes(bag, summary));
   }
 }
 
