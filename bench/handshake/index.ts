@@ -45,7 +45,7 @@ async function run(ctx: BenchContext): Promise<BenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'isthmus-bench-certs-'));
   const rows: Row[] = [];
   const ceilings = new Map<KeyType, number>();
-  let tokenNote = '';
+  let tokenNote = 'Keys in a PKCS#11 token: the node:tls rows marked PKCS#11 use a SoftHSM2 token the bench initialises, through OpenSSL\'s pkcs11 engine in process or behind `p11-kit server`.';
   try {
     const certs: ServerCert[] = KEY_TYPES.map((t) => makeServerCert(dir, t, HOST));
     for (const t of KEY_TYPES) ceilings.set(t, await signsPerSecond(t));

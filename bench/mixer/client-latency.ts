@@ -10,6 +10,7 @@ import { MixerClient } from '../../src/mixerclient/index.js';
 import { echoCaller } from './grpc-echo.js';
 import { max, percentile } from '../common/stats.js';
 import { CALLER, requestBag } from './policy.js';
+import { ROUND_TRIP_WARM_UP } from './settings.js';
 
 export interface LatencySummary {
   calls: number;
@@ -35,6 +36,7 @@ function summary(samples: Float64Array): LatencySummary {
 
 const elapsedUs = (from: bigint): number => Number(process.hrtime.bigint() - from) / 1000;
 
+
 async function main(address: string, warmCalls: number, coldCalls: number): Promise<LatencyResult> {
   const client = new MixerClient({ checkServer: address, reportServer: '', failOpen: false });
   try {
@@ -51,7 +53,7 @@ async function main(address: string, warmCalls: number, coldCalls: number): Prom
     const cacheHits = client.stats.checkCacheHits - hitsBefore;
 
     // Cold: the bags are built before the clock starts; only the Check is timed.
-    const warmUp = Math.max(100, Math.round(coldCalls / 10));
+    const warmUp = ROUND_TRIP_WARM_UP;
     const bags = Array.from({ length: warmUp + coldCalls }, (_, i) => requestBag(`cluster.local/ns/bench/sa/caller-${i}`));
     for (let i = 0; i < warmUp; i++) await client.check(bags[i]!);
     const remoteBefore = client.stats.remoteCheckCalls;
@@ -78,7 +80,7 @@ async function echoFloor(address: string, calls: number): Promise<LatencySummary
   const echo = echoCaller(address);
   try {
     const payload = Buffer.alloc(600, 1); // about the size of a Check request's attribute bag
-    for (let i = 0; i < Math.max(100, Math.round(calls / 10)); i++) await echo.call(payload);
+    for (let i = 0; i < ROUND_TRIP_WARM_UP; i++) await echo.call(payload);
     const samples = new Float64Array(calls);
     for (let i = 0; i < calls; i++) {
       const t = process.hrtime.bigint();

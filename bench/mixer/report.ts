@@ -6,7 +6,7 @@ import type { SelfTime } from '../common/cpu-profile.js';
 import type { LatencyResult, LatencySummary } from './latency.js';
 import type { FilterProfile } from './profile.js';
 import { FILTER_MODES, perCpuSecond, PROXY_FLAGS, type FilterMode, type ProxyRun } from './proxy-ratio.js';
-import type { Settings } from './settings.js';
+import { ROUND_TRIP_WARM_UP, type Settings } from './settings.js';
 import type { MixerThroughput } from './throughput.js';
 
 /** Issue #6's targets. */
@@ -82,7 +82,7 @@ export function renderReport(r: MixerReport): BenchResult {
   parts.push(`## Setup
 
 - Mixer: one \`isthmus mixer\` process (gRPC on loopback) with two rules: a \`list\` deny of one principal (instance value \`source.principal | "none"\`; the adapter's caching defaults, 60 s and 10,000 uses) for Check, and a \`prometheus\` counter with three dimensions (source principal, destination service, response code) for Report. Every phase uses this one process; Mixer CPU is utime+stime from /proc over each measured phase.
-- Check latency: the real \`MixerClient\` (src/mixerclient) in a process of its own, one call at a time, each timed with \`process.hrtime\`. Warm: ${int(settings.warmCalls)} calls with one bag (a 22-attribute inbound request) after 20,000 unmeasured ones — the cache answers in process. Cold: ${int(settings.coldCalls)} calls, each with a new \`source.principal\` (the one attribute the rule reads), so each misses and makes a round trip to Mixer.
+- Check latency: the real \`MixerClient\` (src/mixerclient) in a process of its own, one call at a time, each timed with \`process.hrtime\`. Warm: ${int(settings.warmCalls)} calls with one bag (a 22-attribute inbound request) after 20,000 unmeasured ones — the cache answers in process. Cold: ${int(settings.coldCalls)} calls after ${int(ROUND_TRIP_WARM_UP)} unmeasured ones (a running Mixer's JIT is warm; "cold" is the cache), each with a new \`source.principal\` (the one attribute the rule reads), so each misses and makes a round trip to Mixer.
 - Mixer Check and Report cost: a load process with ${settings.checkLoad.channels} gRPC clients, each on its own connection, ${settings.checkLoad.inFlightPerChannel} Checks in flight per client (Report: ${settings.reportLoad.inFlightPerChannel} in flight, ${settings.reportLoad.bagsPerReport} bags per call), ${settings.checkLoad.warmUpSeconds} s warm-up then ${settings.checkLoad.seconds} s measured. Requests are encoded once up front; the count is divided by Mixer's CPU only.
 - Proxy: the real manager and an \`isthmus proxy\` (one process, \`${PROXY_FLAGS.join(' ')}\`) whose inbound listener fronts nginx (one worker, 6-byte body from memory, bench/proxy's upstream). "on" = MeshConfig \`mixerCheckServer\` and \`mixerReportServer\` name the Mixer (the manager adds the Mixer filter to the inbound listener, checked in /config_dump before measuring); "check-only" = only \`mixerCheckServer\` (no Reports), to show what Report costs apart; "off" = no MeshConfig. Same load every way: \`wrk -t${settings.wrk.threads} -c${settings.wrk.connections}\`, ${settings.wrk.warmUpSeconds} s warm-up, ${settings.wrk.seconds} s measured, ${settings.runsPerMode} runs per mode in rotation (off, check-only, on, off, …) with a fresh proxy each. Only the proxy's CPU divides the requests. wrk's plaintext callers carry no principal, so every request shares one cached answer (warm) and one in 10,000 goes to Mixer.
 - Everything shares this machine's cores with whatever else runs: the load average (1 min) is recorded at the start of each phase.`);
@@ -100,7 +100,7 @@ ${table(['cache', 'calls', 'p50 (µs)', 'p99 (µs)', 'p99.9 (µs)', 'max (µs)',
       ...(l.echo ? [floorRow(l.echo)] : []),
     ])}
 
-The last row is the floor under a cold Check on this machine: a bare grpc-js unary call (600 bytes each way, no protobuf, a server that answers at once) to another process, timed the same way. What a cold Check costs above it is the client library's and Mixer's own.`);
+The last row is the floor under a cold Check on this machine: a bare grpc-js unary call (600 bytes each way, no protobuf, a server that answers at once) to another process, timed the same way after the same warm-up. What a cold Check costs above it is the client library's and Mixer's own.`);
   }
 
   if (r.checks || r.reports) {
