@@ -15,7 +15,7 @@ import type { TranslateContext } from './context.js';
 import { authzHcmOptions } from './authz.js';
 import { httpFilterChain } from './hcm.js';
 import { jwtHcmOptions } from './jwt-authn.js';
-import { mixerHcmOptions } from './mixer.js';
+import { mixerHcmOptions, mixerTcpFilters } from './mixer.js';
 import { inboundChains, inboundMtlsMode, tlsInspector } from './inbound-tls.js';
 import { HTTP_PROXY_ROUTE, OUTBOUND_BIND, clusterName, outboundListenerName, sidecarRouteName } from './names.js';
 import { any, bool, socketAddress, u32 } from './proto.js';
@@ -95,7 +95,7 @@ export function inboundListener(ctx: TranslateContext, p: InboundPort): Fields {
         virtual_hosts: [{ name: `inbound|http|${p.port}`, domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster, timeout: { seconds: 0, nanos: 0 } } }] }],
       },
     })
-    : { filters: [{ name: FILTER.TCP_PROXY, typed_config: any(EXT.TCP_PROXY, { stat_prefix: cluster, cluster }) }] };
+    : { filters: [...mixerTcpFilters(ctx, p), { name: FILTER.TCP_PROXY, typed_config: any(EXT.TCP_PROXY, { stat_prefix: cluster, cluster }) }] };
   const { chains, inspectsTls } = inboundChains(inboundMtlsMode(ctx, p.port), chain, isHttpLike(p.protocol));
   const listener: Fields = {
     name: `inbound_${p.address}_${p.port}`,

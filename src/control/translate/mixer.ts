@@ -4,18 +4,23 @@
 // unwraps it by the inner type URL. The workload's own facts (destination.*) come from the
 // proxy's node, and every `quota` instance in the store is asked for with charge 1 (Istio's
 // QuotaSpec kinds are not modelled: this is what the usual `request-count` spec did).
+// Inbound TCP chains get the Mixer TCP filter (TcpClientConfig) before tcp_proxy: one Check per
+// connection, Reports at open, every report_interval (the proxy's default, Istio's 10 s) and close;
+// no quota is asked per connection (Istio's connection_quota_spec was left unset too).
 import type { ResolvedMeshConfig } from '../../api/mesh/mesh-config.js';
 import type { Resource } from '../../api/index.js';
 import type { TranslateContext } from './context.js';
 import type { InboundPort } from './listener-sidecar.js';
 import { any } from './proto.js';
 import { structProto } from '../xds/protos.js';
+import type { JsonValue } from '../xds/struct.js';
 
 type Fields = Record<string, unknown>;
 type Json = string | number | boolean | Record<string, string>;
 
 export const MIXER_FILTER = 'isthmus.mixer';
 export const MIXER_CONFIG_TYPE = 'type.googleapis.com/isthmus.mixer.v1.HttpClientConfig';
+export const MIXER_TCP_CONFIG_TYPE = 'type.googleapis.com/isthmus.mixer.v1.TcpClientConfig';
 export const TYPED_STRUCT_TYPE = 'type.googleapis.com/xds.type.v3.TypedStruct';
 
 /** Checks happen when a check server is set and policy checks are not disabled. */
@@ -61,12 +66,12 @@ export function workloadAttributes(ctx: TranslateContext, p: InboundPort): Recor
   return out;
 }
 
-/** The Mixer filter for an inbound HCM, or nothing when the mesh names no Mixer. */
-export function mixerHcmOptions(ctx: TranslateContext, p: InboundPort): { mixer?: Fields } {
+/** The settings both Mixer filters share: where Mixer is, fail policy, the workload's attributes; undefined when the mesh names no Mixer. */
+function mixerClientConfig(ctx: TranslateContext, p: InboundPort): Record<string, JsonValue> | undefined {
   const mesh = ctx.push.mesh;
   const checks = mixerChecks(mesh);
-  if (ctx.kind !== 'sidecar' || (!checks && mesh.mixerReportServer === '')) return {};
-  const value = {
+  if (ctx.kind !== 'sidecar' || (!checks && mesh.mixerReportServer === '')) return undefined;
+  return {
     transport: {
       check_server: checks ? mesh.mixerCheckServer : '',
       report_server: mesh.mixerReportServer,
@@ -75,9 +80,26 @@ export function mixerHcmOptions(ctx: TranslateContext, p: InboundPort): { mixer?
     mixer_attributes: { attributes: workloadAttributes(ctx, p) },
     disable_check_calls: !checks,
     disable_report_calls: mesh.mixerReportServer === '',
-    quota_specs: checks ? quotaInstances(ctx.push.resources).map((quota) => ({ quota, charge: 1 })) : [],
   };
-  return { mixer: { name: MIXER_FILTER, typed_config: any(TYPED_STRUCT_TYPE, { type_url: MIXER_CONFIG_TYPE, value: structProto(value) }) } };
+}
+
+function typedStruct(typeUrl: string, value: Record<string, JsonValue>): Fields {
+  return { name: MIXER_FILTER, typed_config: any(TYPED_STRUCT_TYPE, { type_url: typeUrl, value: structProto(value) }) };
+}
+
+/** The Mixer filter for an inbound HCM, or nothing when the mesh names no Mixer. */
+export function mixerHcmOptions(ctx: TranslateContext, p: InboundPort): { mixer?: Fields } {
+  const shared = mixerClientConfig(ctx, p);
+  if (!shared) return {};
+  const checks = mixerChecks(ctx.push.mesh);
+  const value = { ...shared, quota_specs: checks ? quotaInstances(ctx.push.resources).map((quota) => ({ quota, charge: 1 })) : [] };
+  return { mixer: typedStruct(MIXER_CONFIG_TYPE, value) };
+}
+
+/** The Mixer TCP filter for an inbound tcp_proxy chain, to go before tcp_proxy; none when the mesh names no Mixer. */
+export function mixerTcpFilters(ctx: TranslateContext, p: InboundPort): Fields[] {
+  const shared = mixerClientConfig(ctx, p);
+  return shared ? [typedStruct(MIXER_TCP_CONFIG_TYPE, shared)] : [];
 }
 
 /** Puts the Mixer filter after authentication and authorization, before everything else (DESIGN: authn ► authz ► mixer). */

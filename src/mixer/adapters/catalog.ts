@@ -7,6 +7,7 @@ import { memquotaParams } from './memquota/params.js';
 import { prometheusParams } from './prometheus/params.js';
 import { redisquotaParams } from './redisquota/params.js';
 import { stdioParams } from './stdio/params.js';
+import { zipkinParams } from './zipkin/params.js';
 
 export const ADAPTERS: readonly AdapterInfo<never>[] = [
   defineAdapter({
@@ -38,6 +39,11 @@ export const ADAPTERS: readonly AdapterInfo<never>[] = [
     name: 'stdio', aliases: [], description: 'log entries as JSON lines, to a stream or rotated files',
     templates: ['logentry'], params: stdioParams,
     create: async (p, env) => (await import('./stdio/stdio.js')).createStdio(p, env),
+  }),
+  defineAdapter({
+    name: 'zipkin', aliases: [], description: 'trace spans to a Zipkin v2 collector, sampled by trace id and batched',
+    templates: ['tracespan'], params: zipkinParams,
+    create: async (p, env) => (await import('./zipkin/zipkin.js')).createZipkin(p, env),
   }),
 ] as unknown as readonly AdapterInfo<never>[];
 

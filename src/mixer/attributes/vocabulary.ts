@@ -9,6 +9,7 @@ const ENTRIES: Array<[string, ValueType]> = [
   // The workload that sent the request.
   ['source.uid', 'STRING'],
   ['source.ip', 'IP_ADDRESS'],
+  ['source.port', 'INT64'],
   ['source.labels', 'STRING_MAP'],
   ['source.name', 'STRING'],
   ['source.namespace', 'STRING'],

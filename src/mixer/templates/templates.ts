@@ -2,6 +2,7 @@
 // field of an instance is an expression over the request's attributes; a template says which
 // fields exist, which are maps of expressions, and which types they may have.
 import type { ValueType } from '../attributes/types.js';
+import { TRACESPAN } from './tracespan.js';
 
 /** CHECK instances go to Check (may deny), QUOTA to quota allocation, REPORT to Report (telemetry). */
 export type TemplateVariety = 'CHECK' | 'QUOTA' | 'REPORT';
@@ -73,6 +74,7 @@ export const TEMPLATES: readonly Template[] = [
       timestampFormat: { kind: 'expr', types: ['STRING'], doc: 'accepted for Istio compatibility' },
     },
   },
+  TRACESPAN,
 ];
 
 export function templateNamed(name: string): Template | undefined {

@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ProxyObserver } from '../http/observer.js';
 import { peerIdentity } from '../http/peer-identity.js';
+import { admitConnection } from '../network-filters/index.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { BuiltListener } from './build.js';
 import { parseClientHello } from './client-hello.js';
@@ -164,10 +165,19 @@ export class ActiveListener {
     // A TCP chain's verified mutual-TLS peer, as the HTTP connection manager records it per stream.
     const secure = socket instanceof tls.TLSSocket;
     const principal = secure ? peerIdentity(socket)?.uriSans[0] : undefined;
-    this.observer.onTcpOpen?.(this.name, built.direction, t.tcp.clusters[0]!.name);
-    proxyTcp(socket, t.tcp, this.clusters, (s) => {
-      this.observer.onTcpComplete?.({ listener: this.name, direction: built.direction, downstreamRemote, downstreamLocal, startTime, ...s, ...(secure ? { tls: true } : {}), ...(principal ? { peerPrincipal: principal } : {}) });
-    });
+    const proxy = () => {
+      this.observer.onTcpOpen?.(this.name, built.direction, t.tcp.clusters[0]!.name);
+      proxyTcp(socket, t.tcp, this.clusters, (s) => {
+        this.observer.onTcpComplete?.({ listener: this.name, direction: built.direction, downstreamRemote, downstreamLocal, startTime, ...s, ...(secure ? { tls: true } : {}), ...(principal ? { peerPrincipal: principal } : {}) });
+      });
+    };
+    if (!chain.filters) return proxy();
+    // The chain's network filters first (the Mixer TCP filter's Check): the TCP proxy only for an admitted connection.
+    const sni = secure ? (socket as tls.TLSSocket & { servername?: unknown }).servername : undefined;
+    admitConnection({
+      socket, listener: this.name, direction: built.direction, startTime, mtls: secure && peerIdentity(socket) !== undefined,
+      ...(principal ? { peerPrincipal: principal } : {}), ...(typeof sni === 'string' && sni !== '' ? { serverName: sni } : {}),
+    }, chain.filters, this.log, proxy);
   }
 
   /** Stops accepting; HTTP connections are asked to finish (drain). */
