@@ -10,6 +10,8 @@ import { directTarget } from './direct.js';
 import { haproxyTarget } from './haproxy.js';
 import { CONCURRENCY_2, DEFAULT_CHAIN, IsthmusMesh, NO_FILTERS, type IsthmusVariant } from './isthmus.js';
 import { nginxTarget } from './nginx.js';
+import { nodeFloor } from './node-floor.js';
+import type { RssKinds } from './process-tree.js';
 import { profileIsthmus } from './profile.js';
 import { renderReport, type ProfileReport } from './report.js';
 import { measureRow, type RowResult } from './row.js';
@@ -57,7 +59,9 @@ export const proxyBenchmark: Benchmark = {
         if (selected.has(target.name)) rows.push(await measureRow(target, upstream, settings, ctx.log));
       }
       const variants = VARIANTS.filter((v) => selected.has(v.name));
+      let floor: RssKinds | undefined;
       if (variants.length > 0) {
+        floor = await nodeFloor();
         ctx.log('proxy: starting the Isthmus control plane');
         mesh = await IsthmusMesh.start(ctx.repoRoot, upstream);
         for (const v of variants) rows.push(await measureRow(mesh.target(v), upstream, settings, ctx.log));
@@ -85,6 +89,7 @@ export const proxyBenchmark: Benchmark = {
         settings,
         upstream: `nginx (one worker) returning a ${UPSTREAM_BODY.length}-byte body from memory (\`return 200\`) on HTTP/1.1, plus a cleartext HTTP/2 port for the direct h2load row`,
         pending,
+        ...(floor ? { nodeFloor: floor } : {}),
         ...(profile ? { profile } : {}),
         ...(profileNote ? { profileNote } : {}),
       });

@@ -56,3 +56,24 @@ export function treeCpuSeconds(pids: readonly number[]): number {
 export function treeRss(pids: readonly number[]): number {
   return sum(pids, (pid) => memory(pid).rss);
 }
+
+/** Resident memory by kind: pages backed by files (the node binary, shared libraries) and the rest. */
+export interface RssKinds {
+  /** RssFile + RssShmem: mostly executable and read-only pages, shared with every process running the same binary. */
+  file: number;
+  /** RssAnon: the process's own memory (for node: the V8 heap, malloc, thread stacks). */
+  anon: number;
+}
+
+function rssKinds(pid: number): RssKinds {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(status);
+    return m ? Number(m[1]) * 1024 : 0;
+  };
+  return { file: kb('RssFile') + kb('RssShmem'), anon: kb('RssAnon') };
+}
+
+export function treeRssKinds(pids: readonly number[]): RssKinds {
+  return { file: sum(pids, (pid) => rssKinds(pid).file), anon: sum(pids, (pid) => rssKinds(pid).anon) };
+}

@@ -3,6 +3,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import type { ProfileSummary, SelfTime } from '../common/cpu-profile.js';
 import { mib, table } from '../common/markdown.js';
+import type { RssKinds } from './process-tree.js';
 import type { RowResult } from './row.js';
 import type { Settings } from './settings.js';
 import { h2RequestsPerCpuSecond, p99AddedMs, requestsPerCpuSecond, type TargetCheck } from './targets-check.js';
@@ -28,6 +29,8 @@ export interface ReportInput {
   pending: ReadonlyMap<string, string>;
   profile?: ProfileReport;
   profileNote?: string;
+  /** Idle RSS of a bare node process, the floor under every Isthmus row's. */
+  nodeFloor?: RssKinds;
 }
 
 const dash = '–';
@@ -109,6 +112,26 @@ function notes(input: ReportInput): string[] {
   return out;
 }
 
+/**
+ * The idle RSS split into file-backed pages (the node binary and shared libraries: what any node
+ * process maps, shared between processes) and anonymous ones (V8 heap, malloc, stacks), next to
+ * a bare node process; where the anonymous part goes is in bench/proxy/README.md.
+ */
+function idleMemory(input: ReportInput): string[] {
+  const rows = input.rows.filter((r) => r.idleRssKinds !== undefined);
+  if (rows.length === 0 || !input.rows.some((r) => r.name.startsWith('isthmus') && r.idleRssKinds)) return [];
+  const line = (name: string, k: RssKinds, processes = 1): string[] => [name, mib(k.file + k.anon), mib(k.file), mib(k.anon), String(processes)];
+  const body = rows.map((r) => line(r.name, r.idleRssKinds as RssKinds, r.processes));
+  if (input.nodeFloor) body.push(line('bare node (`node -e \'setInterval(…)\'`)', input.nodeFloor));
+  return [
+    table(['row', 'idle RSS (MB)', 'file-backed (MB)', 'anonymous (MB)', 'processes'], body),
+    '',
+    'File-backed: the executable\'s and shared libraries\' pages (RssFile + RssShmem), mostly the node binary, shared with every node process. ' +
+      'Anonymous (RssAnon): the process\'s own memory; for node the V8 heap, malloc and thread stacks. ' +
+      'bench/proxy/README.md says what profiling found in the Isthmus proxy\'s share.',
+  ];
+}
+
 function profileSection(p: ProfileReport): string {
   const s = p.summary;
   const share = (x: number): string => `${(x * 100).toFixed(1)}%`;
@@ -167,6 +190,8 @@ export function renderReport(input: ReportInput): string {
     '',
     missed.length === 0 ? 'No target measured here was missed.' : `${missed.length} target(s) missed${input.profile ? '; the profile below shows where the proxy\'s CPU went' : ''}.`,
   ];
+  const memory = idleMemory(input);
+  if (memory.length > 0) out.push('', '## Idle memory by kind', '', ...memory);
   const n = notes(input);
   if (n.length > 0) out.push('', '## Notes', '', ...n.map((line) => `- ${line}`));
   if (input.profile) out.push('', '## Where the Isthmus proxy\'s CPU went (`--cpu-prof`)', '', profileSection(input.profile));

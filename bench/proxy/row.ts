@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import type { Window } from '../common/cpu-profile.js';
 import { runH2load, type H2loadResult } from './h2load.js';
 import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
-import { processTree, treeCpuSeconds, treeRss } from './process-tree.js';
+import { processTree, treeCpuSeconds, treeRss, treeRssKinds, type RssKinds } from './process-tree.js';
 import type { Settings } from './settings.js';
 import { UnavailableError, type Target, type Upstream } from './target.js';
 import { UPSTREAM_BODY } from './upstream.js';
@@ -28,6 +28,8 @@ export interface RowResult {
   h2?: Throughput<H2loadResult>;
   latency?: OpenLoopResult;
   idleRss?: number;
+  /** The idle RSS split into file-backed and anonymous pages. */
+  idleRssKinds?: RssKinds;
   loadedRss?: number;
   /** How many processes the proxy ran as. */
   processes?: number;
@@ -97,6 +99,7 @@ export async function measureRow(target: Target, upstream: Upstream, settings: S
     if (pids.length > 0) {
       row.processes = pids.length;
       row.idleRss = treeRss(pids);
+      row.idleRssKinds = treeRssKinds(pids);
     }
     const { wrk, h2load, latency } = settings;
     log(`proxy: ${target.name}: wrk warm-up ${wrk.warmUpSeconds} s, then ${wrk.seconds} s measured`);

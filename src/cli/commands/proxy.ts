@@ -4,17 +4,16 @@
 // SIGTERM: stop accepting, finish what is in flight, exit. With --ca-address it also has a
 // workload identity: a SPIFFE certificate from the mesh CA, kept in memory and renewed, which
 // ISTIO_MUTUAL TLS contexts (SDS names `default` and `ROOTCA`) use.
-import { adminRoutes, serveAdmin } from '../../proxy/admin/admin-server.js';
-import { createKeyProvider, IdentityAgent, IdentityFlagError, installMeshSecrets, MeshSecretStore, meshSecrets, readIdentityFlags, type IdentitySettings } from '../../proxy/identity/index.js';
-import { WorkerIdentity } from '../../proxy/identity/worker-identity.js';
-import { flushMixerClients, mixerClientMetricsText } from '../../mixerclient/index.js';
-import { ticketKeys } from '../../proxy/listener/session-tickets.js';
-import { MeshObserver, type ObservabilityOptions } from '../../proxy/observability/mesh-observer.js';
-import { advertiseAdmin, proxyNode, type ProxyIdentity } from '../../proxy/runtime/node.js';
-import { singleProxy } from '../../proxy/runtime/single.js';
-import { isWorker, primaryProxy, runWorker } from '../../proxy/runtime/workers.js';
-import { XDS_MODES, type XdsMode } from '../../proxy/xds-client/index.js';
-import { EXIT, UsageError, countFlag, durationFlag, oneOfFlag, portFlag, type Command, type Values } from '../command.js';
+// This file only reads and checks the flags; the proxy itself (gRPC, the Envoy protos, the HTTP
+// stack) loads from proxy-run.ts once they are good, with V8's young generation held small meanwhile
+// (proxy/runtime/young-generation.ts) — together most of what keeps an idle sidecar's RSS down.
+import { IdentityFlagError, readIdentityFlags, type IdentitySettings } from '../../proxy/identity/flags.js';
+import type { ObservabilityOptions } from '../../proxy/observability/mesh-observer.js';
+import type { ProxyIdentity } from '../../proxy/runtime/node.js';
+import { holdYoungGeneration } from '../../proxy/runtime/young-generation.js';
+import { XDS_MODES, type XdsMode } from '../../proxy/xds-client/mode.js';
+import { UsageError, countFlag, durationFlag, oneOfFlag, portFlag, type Command, type Values } from '../command.js';
+import type { ProxySettings } from './proxy-run.js';
 
 export const proxyCommand: Command = {
   name: 'proxy',
@@ -92,53 +91,13 @@ export const proxyCommand: Command = {
     const drainMs = durationFlag(values, 'drain-duration') ?? 5000;
 
     const concurrency = countFlag(values, 'concurrency', 1, 1, 64);
-    const node = proxyNode(identity);
-    const log = (l: string) => io.err(l);
-    const primary = concurrency > 1 && !isWorker();
-    // Traffic (and so observability) lives in the workers; the primary only merges their metrics.
-    const observer = primary ? undefined : new MeshObserver({ node, log, ...observabilityFlags(values) });
-    // Istio's metrics, then the Mixer client's counters (empty unless a listener has the Mixer filter).
-    const metrics = async () => `${(await observer?.metricsText()) ?? ''}${mixerClientMetricsText()}`;
-    if (isWorker()) {
-      // A worker's identity is the primary's: it gets the certificate over IPC, never from the CA.
-      const identity = mesh ? new WorkerIdentity(installedStore()) : undefined;
-      const options = { xds, xdsMode, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}), ...(identity ? { identity } : {}) };
-      runWorker(options, { metrics, ...(identity ? { identity } : {}) });
-      await new Promise(() => {});
-    }
-    const agent = mesh ? await identityAgent(mesh, log) : undefined;
-    const options = { xds, xdsMode, node, gateway: type === 'gateway', log, ...(observer ? { observer } : {}), ...(agent ? { identity: agent } : {}) };
-    const identityStore = meshSecrets();
-    if (!primary) ticketKeys.startRotation();
-    const proxy = primary ? primaryProxy(options, concurrency, identityStore ? { identityStore } : {}) : singleProxy(options, metrics);
-    let stopping: Promise<void> | undefined;
-    let exit: () => void = () => {};
-    const exited = new Promise<void>((r) => (exit = r));
-    const stop = () => {
-      stopping ??= proxy.drain(drainMs).then(exit);
-      return stopping;
+    const settings: ProxySettings = {
+      xds, xdsMode, type, identity, mesh, adminPort, readinessPort, statsPort, drainMs, concurrency,
+      observability: observabilityFlags(values),
     };
-    const hooks = { metrics: () => proxy.metrics(), drain: (andExit: boolean) => (andExit ? void stop() : proxy.drainListeners()) };
-    const routes = adminRoutes(proxy.view, hooks);
-    const admin = await serveAdmin('127.0.0.1', adminPort, routes);
-    const readiness = await serveAdmin('0.0.0.0', readinessPort, { '/healthz/ready': routes['/healthz/ready']! });
-    const stats = await serveAdmin('0.0.0.0', statsPort, { '/stats/prometheus': routes['/stats/prometheus']! });
-    io.out(`admin http://127.0.0.1:${admin.port} readiness http://127.0.0.1:${readiness.port}/healthz/ready stats http://127.0.0.1:${stats.port}/stats/prometheus`);
-    advertiseAdmin(node, `127.0.0.1:${admin.port}`);
-    agent?.start();
-    proxy.start();
-    process.once('SIGTERM', () => void stop());
-    process.once('SIGINT', () => void stop());
-    await Promise.race([proxy.ready(), exited]);
-    if (!stopping) io.out('ready');
-    await exited;
-    await agent?.close();
-    await flushMixerClients(); // batched Reports must not be lost on shutdown
-    await observer?.close();
-    admin.server.close();
-    readiness.server.close();
-    stats.server.close();
-    return EXIT.OK;
+    const release = holdYoungGeneration();
+    const { runProxy } = await import('./proxy-run.js');
+    return runProxy(settings, io, release);
   },
 };
 
@@ -150,24 +109,6 @@ function identityFlags(values: Values, namespace: string): IdentitySettings | un
     if (err instanceof IdentityFlagError) throw new UsageError(err.message);
     throw err;
   }
-}
-
-/** The workload identity agent, with the process's mesh secrets installed for TLS contexts to read. */
-async function identityAgent(mesh: IdentitySettings, log: (line: string) => void): Promise<IdentityAgent> {
-  let keyProvider;
-  try {
-    keyProvider = await createKeyProvider(mesh.keyProvider);
-  } catch (err) {
-    throw new UsageError(`--private-key-provider ${mesh.keyProvider}: ${(err as Error).message}`);
-  }
-  return new IdentityAgent({ ...mesh, keyProvider, store: installedStore(), log });
-}
-
-/** The process's mesh secret store, installed for the TLS code to resolve `default`/`ROOTCA` from. */
-function installedStore(): MeshSecretStore {
-  const store = new MeshSecretStore();
-  installMeshSecrets(store);
-  return store;
 }
 
 function observabilityFlags(values: Values): Omit<ObservabilityOptions, 'node' | 'log'> {

@@ -7,7 +7,8 @@
 // at the end of the CA's chain (or --ca-root) stands in.
 import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
-import { requestCertificate as caRequest, type CertificateRequest } from '../../ca/index.js';
+// The CA's client only: ca/index.js is the whole CA (authority, server, token minting, config schemas).
+import { requestCertificate as caRequest, type CertificateRequest } from '../../ca/client.js';
 import { Backoff } from '../xds-client/backoff.js';
 import { renewalTime } from './renewal.js';
 import type { MeshSecretStore, WorkloadCertificate } from './secret-store.js';

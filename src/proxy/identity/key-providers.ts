@@ -3,15 +3,15 @@
 // PKCS#11 token (./pkcs11/, loaded only when asked for, so a proxy without a token never loads
 // its code). The pkcs11 module's contract: it exports
 // `createPkcs11KeyProvider(env: NodeJS.ProcessEnv): Promise<KeyProvider>`, reading its token
-// settings from the environment.
-import { FileKeyProvider } from './file-key.js';
+// settings from the environment. The file provider is loaded when chosen too: it brings
+// @peculiar/x509, which a proxy without a workload identity has no use for (bench/proxy idle RSS).
 import type { KeyProvider } from './workload-key.js';
 
 export const KEY_PROVIDERS = ['file', 'pkcs11'] as const;
 export type KeyProviderName = (typeof KEY_PROVIDERS)[number];
 
 export async function createKeyProvider(name: KeyProviderName, env: NodeJS.ProcessEnv = process.env): Promise<KeyProvider> {
-  if (name === 'file') return new FileKeyProvider();
+  if (name === 'file') return new (await import('./file-key.js')).FileKeyProvider();
   if (name === 'pkcs11') {
     // A computed specifier: the pkcs11 folder is built separately and may be absent from a build.
     const specifier = './pkcs11/index.js';

@@ -30,6 +30,8 @@ export interface WorkerHooks {
   metrics(): Promise<string>;
   /** With a workload identity: where the primary's certificates go. */
   identity?: WorkerIdentity;
+  /** Called once, when the worker first serves its listeners. */
+  ready?: () => void;
 }
 
 export interface PrimaryHooks {
@@ -193,6 +195,7 @@ export function runWorker(opts: ProxyOptions, hooks: WorkerHooks): void {
           reply({ type: 'listeners', status: proxy.listeners.listeners() });
           if (!announced) {
             announced = true;
+            hooks.ready?.();
             reply({ type: 'ready' });
           }
         });

@@ -20,20 +20,10 @@ import { clusterCredentialNames, listenerCredentialNames } from './secret-refs.j
 import { decoding, type AnyResource, type Decoded } from './fields.js';
 import { SotwStream } from './sotw-stream.js';
 import { TypeState } from './type-state.js';
+import { InvalidXdsModeError, XDS_MODES, type XdsMode } from './mode.js';
 
 export type { XdsNode } from './ads-stream.js';
-
-/** The ADS protocol variant: state of the world (StreamAggregatedResources) or incremental (DeltaAggregatedResources). */
-export type XdsMode = 'sotw' | 'delta';
-export const XDS_MODES: readonly XdsMode[] = ['sotw', 'delta'];
-
-export class InvalidXdsModeError extends Error {
-  readonly code = 'INVALID_XDS_MODE';
-  constructor(mode: unknown) {
-    super(`xDS mode must be one of ${XDS_MODES.join(', ')}, not ${JSON.stringify(mode)}`);
-    this.name = 'InvalidXdsModeError';
-  }
-}
+export { InvalidXdsModeError, XDS_MODES, type XdsMode } from './mode.js';
 
 export interface XdsSnapshot {
   listeners: ReadonlyMap<string, ListenerConfig>;
