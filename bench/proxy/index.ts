@@ -1,5 +1,5 @@
 // The proxy benchmark: one upstream, and in front of it in turn nothing (direct), nginx,
-// haproxy and Isthmus (no filters, default sidecar chain, two workers), each driven the same
+// haproxy, a minimal node:http proxy (the floor of Node's HTTP stack) and Isthmus (no filters, default sidecar chain, two workers), each driven the same
 // way; reports requests per proxy CPU-second, latency at a fixed rate and RSS, against nginx.
 //
 // Environment: BENCH_PROXY_ROWS=direct,nginx,… (a subset of the rows; direct and nginx are what
@@ -11,6 +11,7 @@ import { haproxyTarget } from './haproxy.js';
 import { CONCURRENCY_2, DEFAULT_CHAIN, IsthmusMesh, NO_FILTERS, type IsthmusVariant } from './isthmus.js';
 import { nginxTarget } from './nginx.js';
 import { nodeFloor } from './node-floor.js';
+import { nodeHttpTarget } from './node-http.js';
 import type { RssKinds } from './process-tree.js';
 import { profileIsthmus } from './profile.js';
 import { renderReport, type ProfileReport } from './report.js';
@@ -21,7 +22,7 @@ import { installHint, missingTools } from './tools.js';
 import { startUpstream, UPSTREAM_BODY } from './upstream.js';
 
 const VARIANTS: readonly IsthmusVariant[] = [NO_FILTERS, DEFAULT_CHAIN, CONCURRENCY_2];
-const ALL_ROWS = ['direct', 'nginx', 'haproxy', ...VARIANTS.map((v) => v.name)];
+const ALL_ROWS = ['direct', 'nginx', 'haproxy', nodeHttpTarget.name, ...VARIANTS.map((v) => v.name)];
 
 function selectedRows(env: NodeJS.ProcessEnv = process.env): Set<string> {
   const raw = env.BENCH_PROXY_ROWS;
@@ -55,7 +56,7 @@ export const proxyBenchmark: Benchmark = {
     let mesh: IsthmusMesh | undefined;
     try {
       const rows: RowResult[] = [];
-      for (const target of [directTarget, nginxTarget, haproxyTarget]) {
+      for (const target of [directTarget, nginxTarget, haproxyTarget, nodeHttpTarget]) {
         if (selected.has(target.name)) rows.push(await measureRow(target, upstream, settings, ctx.log));
       }
       const variants = VARIANTS.filter((v) => selected.has(v.name));

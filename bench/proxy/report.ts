@@ -112,6 +112,22 @@ function notes(input: ReportInput): string[] {
   return out;
 }
 
+/** What the node:http floor row says about the throughput targets: how far Node's HTTP stack alone gets. */
+function floorNote(input: ReportInput): string | undefined {
+  const perCpu = (name: string): number | undefined => {
+    const r = input.rows.find((row) => row.name === name);
+    return r ? requestsPerCpuSecond(r) : undefined;
+  };
+  const nginx = perCpu('nginx');
+  const floor = perCpu('node:http floor');
+  if (nginx === undefined || floor === undefined || !Number.isFinite(nginx / floor)) return undefined;
+  const shares = ['isthmus-no-filters', 'isthmus-default']
+    .flatMap((name) => { const v = perCpu(name); return v !== undefined && Number.isFinite(v) ? [`${name} ${ratio(v / floor)}`] : []; });
+  return `The node:http floor row — a proxy with nothing but Node's HTTP server and client — does ${ratio(floor / nginx)} of nginx's requests per CPU-second on this machine, ` +
+    `so the throughput targets (0.5× and 0.35× nginx) lie ${floor / nginx < 0.5 ? 'beyond' : 'within'} what Node's HTTP stack itself allows here. ` +
+    (shares.length > 0 ? `Isthmus as a share of that floor: ${shares.join(', ')}; the rest is its own routing, filters, observability and pools.` : '');
+}
+
 /**
  * The idle RSS split into file-backed pages (the node binary and shared libraries: what any node
  * process maps, shared between processes) and anonymous ones (V8 heap, malloc, stacks), next to
@@ -190,6 +206,8 @@ export function renderReport(input: ReportInput): string {
     '',
     missed.length === 0 ? 'No target measured here was missed.' : `${missed.length} target(s) missed${input.profile ? '; the profile below shows where the proxy\'s CPU went' : ''}.`,
   ];
+  const floor = floorNote(input);
+  if (floor) out.push('', floor);
   const memory = idleMemory(input);
   if (memory.length > 0) out.push('', '## Idle memory by kind', '', ...memory);
   const n = notes(input);
