@@ -106,6 +106,15 @@ function notes(input: ReportInput): string[] {
   const issued = input.rows.flatMap((r) => (r.latency ? [`${r.name} ${r.latency.fromIssue.p50Ms.toFixed(2)} / ${r.latency.fromIssue.p99Ms.toFixed(2)}` +
     (r.name !== 'direct' && direct !== undefined ? ` (p99 ${signed(r.latency.fromIssue.p99Ms - direct)} over direct)` : '')] : []));
   if (issued.length > 0) out.push(`Latency timed from when each request was issued rather than when it was due (without the send lag; waiting for a free connection still counts), p50 / p99 ms: ${issued.join(', ')}.`);
+  const one = input.rows.find((r) => r.name === 'isthmus-default');
+  const two = input.rows.find((r) => r.name === 'isthmus-concurrency-2');
+  const cores = (r: RowResult | undefined): number | undefined => (r?.http1?.cpuSeconds !== undefined ? r.http1.cpuSeconds / r.http1.result.seconds : undefined);
+  const [c1, c2] = [cores(one), cores(two)];
+  if (one && two && c1 !== undefined && c2 !== undefined) {
+    out.push(`Scaling with \`--concurrency 2\`: its processes used ${c2.toFixed(2)} of this machine's ${availableParallelism()} cores during wrk (one process: ${c1.toFixed(2)}); ` +
+      `wrk and the upstream used the rest. Per proxy CPU-second it did ${ratio(requestsPerCpuSecond(two) / requestsPerCpuSecond(one))} the one-process row, so its req/s ratio is ` +
+      'bounded by the cores the load generator and upstream leave free, not by the workers: the 1.7× target needs a machine with cores to spare.');
+  }
   out.push(`Load average when the run ended (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')} on ${availableParallelism()} cores; other work on the machine shows up as latency and lowers raw req/s.`);
   const max = input.rows.flatMap((r) => (r.latency ? [`${r.name} ${r.latency.maxMs.toFixed(1)}`] : []));
   if (max.length > 0) out.push(`Fixed-rate max latency (ms): ${max.join(', ')}.`);
