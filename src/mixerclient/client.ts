@@ -1,6 +1,8 @@
 // The Mixer client a proxy filter calls on every request: Check answered from the cache when it
 // can be, quota from the local pool, Reports batched — so the hot path rarely waits on the
-// network — and fail-open or fail-closed when Mixer cannot be reached.
+// network — and fail-open or fail-closed when Mixer cannot be reached. Allocation quota (Mixer
+// marks it in the Check answer) is never pooled: each request asks for exactly its amount and
+// gives it back with `release` when it is over.
 import { randomBytes } from 'node:crypto';
 import { CODE, type Status } from '../mixer/adapters/status.js';
 import type { ReferencedAttribute } from '../mixer/attributes/referenced.js';
@@ -40,6 +42,11 @@ export interface CheckOutcome {
   status: Status;
   /** How the answer was reached, for logs and response details. */
   source: 'cache' | 'mixer' | 'fail-open' | 'fail-closed' | 'disabled';
+  /**
+   * Allocation quota this request now holds (only on an OK answer): the caller gives it back
+   * with `release(bag, allocations)` when the request is over. Absent when none is held.
+   */
+  allocations?: readonly QuotaRequirement[];
 }
 
 const OK: Status = Object.freeze({ code: CODE.OK, message: '' });
@@ -63,6 +70,8 @@ export class MixerClient {
   readonly #log: (line: string) => void;
   /** The attributes each quota's dimensions read last time, which key its pool. */
   readonly #quotaRefs = new Map<string, ReferencedAttribute[]>();
+  /** Quotas Mixer answered as allocation quotas: asked for exactly, never pooled. */
+  readonly #allocationQuotas = new Set<string>();
   readonly #dedupPrefix = randomBytes(6).toString('hex');
   #dedupSeq = 0;
   #lastErrorLog = 0;
@@ -148,6 +157,11 @@ export class MixerClient {
     let taken: { key: string; amount: number }[] | undefined;
     for (const q of quotas) {
       this.stats.quotaCalls++;
+      if (this.#allocationQuotas.has(q.name)) {
+        // Prefetched allocation would be held by nobody: ask for exactly this request's amount.
+        (ask ??= {})[q.name] = { amount: q.amount, bestEffort: false };
+        continue;
+      }
       const key = this.#poolKey(q.name, values);
       if (this.#pools.take(key, q.amount)) {
         this.stats.quotaPoolHits++;
@@ -183,22 +197,74 @@ export class MixerClient {
       for (const t of taken) this.#pools.giveBack(t.key, t.amount);
       return { status: r.status, source: 'mixer' };
     }
+    // First whether every quota was granted, then what to keep: a denied request holds nothing.
+    let denied: Status | undefined;
     for (const q of quotas) {
-      const asked = ask[q.name];
-      if (!asked) continue;
-      const result = r.quotas[q.name];
-      if (!result) continue; // Mixer had no rule for this quota: nothing to charge.
+      const result = ask[q.name] ? r.quotas[q.name] : undefined;
+      if (!result) continue; // Not asked (pooled), or Mixer had no rule for this quota: nothing to charge.
       this.#quotaRefs.set(q.name, result.referencedAttributes);
-      if (result.status.code !== CODE.OK || result.grantedAmount < q.amount) {
-        // A partial best-effort grant still feeds the pool for the requests after this one.
-        this.#pools.grant(this.#poolKey(q.name, values), result.grantedAmount, 0, result.validDurationMs);
-        for (const t of taken) this.#pools.giveBack(t.key, t.amount);
-        const status = result.status.code !== CODE.OK ? result.status : { code: CODE.RESOURCE_EXHAUSTED, message: `quota ${q.name} is exhausted` };
-        return { status, source: 'mixer' };
+      if (result.allocation) this.#allocationQuotas.add(q.name);
+      else this.#allocationQuotas.delete(q.name);
+      if (!denied && (result.status.code !== CODE.OK || result.grantedAmount < q.amount)) {
+        denied = result.status.code !== CODE.OK ? result.status : { code: CODE.RESOURCE_EXHAUSTED, message: `quota ${q.name} is exhausted` };
       }
-      this.#pools.grant(this.#poolKey(q.name, values), result.grantedAmount, q.amount, result.validDurationMs);
     }
-    return { status: OK, source: 'mixer' };
+    let held: QuotaRequirement[] | undefined;
+    let surplus: QuotaRequirement[] | undefined;
+    for (const q of quotas) {
+      const result = ask[q.name] ? r.quotas[q.name] : undefined;
+      if (!result || result.grantedAmount <= 0) continue;
+      if (result.allocation) {
+        // What the request cannot use (it was denied, or asked for more before the quota was
+        // known to be an allocation) goes back to Mixer now rather than being held by nobody.
+        const keep = denied ? 0 : Math.min(q.amount, result.grantedAmount);
+        if (keep > 0) (held ??= []).push({ name: q.name, amount: keep });
+        if (result.grantedAmount > keep) (surplus ??= []).push({ name: q.name, amount: result.grantedAmount - keep });
+        continue;
+      }
+      // A partial best-effort grant, or one a denied request cannot use, still feeds the pool.
+      this.#pools.grant(this.#poolKey(q.name, values), result.grantedAmount, denied ? 0 : q.amount, result.validDurationMs);
+    }
+    if (surplus) this.#releaseQuietly(bag, surplus);
+    if (denied) {
+      for (const t of taken) this.#pools.giveBack(t.key, t.amount);
+      return { status: denied, source: 'mixer' };
+    }
+    return held ? { status: OK, source: 'mixer', allocations: held } : { status: OK, source: 'mixer' };
+  }
+
+  /**
+   * Gives back allocation quota (a CheckOutcome's `allocations`) with the bag the Check was made
+   * with, so Mixer resolves the same counters. Resolves to what Mixer released per quota; a
+   * failed call is retried once with the same dedup id (so it is not applied twice), then rejects.
+   */
+  async release(bag: Bag | AttributeSource, quotas: readonly QuotaRequirement[], dedupId?: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    if (!this.#check || quotas.length === 0) return out;
+    const amounts: Record<string, number> = {};
+    for (const q of quotas) amounts[q.name] = (amounts[q.name] ?? 0) + q.amount;
+    const id = dedupId ?? `${this.#dedupPrefix}-r${++this.#dedupSeq}`;
+    let r;
+    try {
+      this.stats.remoteReleaseCalls++;
+      r = await this.#check.release(bag, amounts, id);
+    } catch {
+      this.stats.remoteReleaseCalls++;
+      try {
+        r = await this.#check.release(bag, amounts, id);
+      } catch (err) {
+        this.stats.remoteReleaseErrors++;
+        this.#logError(`mixer: release at ${this.options.checkServer} failed, ${JSON.stringify(amounts)} stays allocated: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    for (const [name, q] of Object.entries(r.quotas)) out[name] = q.releasedAmount;
+    return out;
+  }
+
+  /** `release` for callers with nothing to do on failure (it is counted and logged). */
+  #releaseQuietly(bag: Bag | AttributeSource, quotas: readonly QuotaRequirement[]): void {
+    this.release(bag, quotas).catch(() => undefined);
   }
 
   /** Queues a request's attributes for the next Report batch (encoded at once: see report-batch.ts). */

@@ -3,7 +3,9 @@
 // rate rises the pool asks for the next `predictMs` worth of requests at once (best effort, so
 // Mixer grants what is left), and later requests are served from the pool without a call.
 // Grants expire with the validDuration Mixer gave them (the end of the quota window), so a pool
-// never carries one window's quota into the next.
+// never carries one window's quota into the next. Allocation quota (no window: held until
+// released) never comes here — a pooled grant would be held by no request — so the client asks
+// for exactly each request's amount (client.ts).
 
 export interface QuotaPoolOptions {
   /** Largest amount asked for in one prefetch; 1 turns prefetch off. */

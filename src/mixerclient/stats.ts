@@ -20,6 +20,9 @@ export class MixerClientStats {
   failClosed = 0;
   quotaCalls = 0;
   quotaPoolHits = 0;
+  /** Release calls made for allocation quota (after a request, or for a grant the request could not use). */
+  remoteReleaseCalls = 0;
+  remoteReleaseErrors = 0;
   reportCalls = 0;
   remoteReportCalls = 0;
   remoteReportErrors = 0;
@@ -41,6 +44,7 @@ export class MixerClientStats {
       ['total_remote_check_calls', this.remoteCheckCalls], ['total_coalesced_check_calls', this.coalescedChecks], ['total_remote_check_errors', this.remoteCheckErrors],
       ['total_check_fail_open', this.failOpen], ['total_check_fail_closed', this.failClosed],
       ['total_quota_calls', this.quotaCalls], ['total_quota_pool_hits', this.quotaPoolHits],
+      ['total_remote_release_calls', this.remoteReleaseCalls], ['total_remote_release_errors', this.remoteReleaseErrors],
       ['total_report_calls', this.reportCalls], ['total_remote_report_calls', this.remoteReportCalls], ['total_remote_report_errors', this.remoteReportErrors],
     ];
     const lines: string[] = [];

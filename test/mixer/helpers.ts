@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, type RunningProcess } from '../helpers/process.js';
 import { decodeCheckResponse, encodeAttributes, mixerServiceClient, type AttributeValue, type CheckResponse, type WireCheckResponse } from '../../src/mixer/index.js';
+import { decodeReleaseResponse, type WireReleaseResponse } from '../../src/mixer/api/wire.js';
+import type { ReleaseResponse } from '../../src/mixer/runtime/dispatch.js';
 
 export async function startRedis(): Promise<{ url: string; output(): string; stop(): Promise<void> }> {
   const port = await freePort();
@@ -56,3 +58,15 @@ export const yaml = {
 };
 
 export const docs = (...d: string[]) => d.join('---\n');
+
+/** Release on the wire (allocation quota): amounts per quota name. */
+export async function releaseQuota(address: string, attributes: Record<string, AttributeValue>, quotas: Record<string, number>, dedupId = ''): Promise<ReleaseResponse> {
+  const Ctor = mixerServiceClient();
+  const client = new Ctor(address, credentials.createInsecure()) as Client & Record<string, (req: unknown, cb: (err: Error | null, res: unknown) => void) => void>;
+  try {
+    const wire = await new Promise<WireReleaseResponse>((resolve, reject) => client.Release!.call(client, { attributes: encodeAttributes(attributes), quotas, deduplicationId: dedupId }, (err, res) => (err ? reject(err) : resolve(res as WireReleaseResponse))));
+    return decodeReleaseResponse(wire);
+  } finally {
+    client.close();
+  }
+}

@@ -32,11 +32,30 @@ export interface QuotaArgs {
 export interface QuotaGrant {
   grantedAmount: number;
   validDurationMs: number;
+  /**
+   * An allocation quota (no validDuration): the grant stays in use until `release` gives it
+   * back, so a client must not prefetch it and should release it when done. Absent: a rate quota.
+   */
+  allocation?: boolean;
+}
+
+export interface ReleaseArgs {
+  /** Give back up to this much (never below zero in use). */
+  amount: number;
+  /** A retried Release with the same id is not applied twice. Empty: no deduplication. */
+  dedupId: string;
+}
+
+export interface ReleaseResult {
+  /** What was given back: 0 for a rate quota (a window is not released) or nothing in use. */
+  releasedAmount: number;
 }
 
 export interface Adapter {
   check?(instance: Instance): Promise<CheckResult> | CheckResult;
   quota?(instance: Instance, args: QuotaArgs): Promise<QuotaGrant> | QuotaGrant;
+  /** Gives back an allocation quota's grant (Istio's ReleaseBestEffort); quota adapters only. */
+  release?(instance: Instance, args: ReleaseArgs): Promise<ReleaseResult> | ReleaseResult;
   report?(instances: readonly Instance[]): Promise<void> | void;
   /** Called when the handler is removed or its params change; release timers and connections. */
   close?(): Promise<void> | void;

@@ -1,11 +1,11 @@
-// The gRPC server: decodes each Check/Report into attribute bags, hands them to the runtime, and
+// The gRPC server: decodes each Check/Report/Release into attribute bags, hands them to the runtime, and
 // encodes the answer. A malformed request is INVALID_ARGUMENT; nothing a client sends can crash it.
 import { Server, ServerCredentials, status as grpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { MixerRuntime } from '../runtime/runtime.js';
 import type { AttributeBag } from '../attributes/bag.js';
 import { decodeCompressedReport, type WireReportRequest } from './compressed.js';
 import { mixerServiceDefinition } from './proto.js';
-import { decodeAttributes, decodeQuotas, encodeCheckResponse, type WireAttributes, type WireCheckRequest, type WireCheckResponse } from './wire.js';
+import { decodeAttributes, decodeQuotas, decodeReleaseQuotas, encodeCheckResponse, encodeReleaseResponse, type WireAttributes, type WireCheckRequest, type WireCheckResponse, type WireReleaseRequest, type WireReleaseResponse } from './wire.js';
 
 export interface MixerServer {
   port: number;
@@ -19,6 +19,20 @@ export async function startMixerServer(runtime: MixerRuntime, host: string, port
       const req = call.request;
       runtime.check(decodeAttributes(req.attributes), decodeQuotas(req.quotas), req.deduplicationId ?? '').then(
         (r) => callback(null, encodeCheckResponse(r)),
+        (e: Error) => callback({ code: grpcStatus.INTERNAL, details: e.message }),
+      );
+    },
+    Release(call: ServerUnaryCall<WireReleaseRequest, WireReleaseResponse>, callback: sendUnaryData<WireReleaseResponse>) {
+      const req = call.request;
+      let quotas: Record<string, number>;
+      try {
+        quotas = decodeReleaseQuotas(req.quotas);
+      } catch (e) {
+        callback({ code: grpcStatus.INVALID_ARGUMENT, details: (e as Error).message });
+        return;
+      }
+      runtime.release(decodeAttributes(req.attributes), quotas, req.deduplicationId ?? '').then(
+        (r) => callback(null, encodeReleaseResponse(r)),
         (e: Error) => callback({ code: grpcStatus.INTERNAL, details: e.message }),
       );
     },

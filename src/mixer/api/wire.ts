@@ -1,12 +1,13 @@
 // Conversions between the wire messages (as @grpc/proto-loader decodes them: camelCase fields,
 // int64 as Number, oneof names set) and Mixer's attribute bags and responses. The client library
-// encodes with `encodeAttributes` and decodes with `decodeCheckResponse`; the server does the reverse.
+// encodes with `encodeAttributes` and decodes with `decodeCheckResponse`/`decodeReleaseResponse`;
+// the server does the reverse.
 import type { AttributeBag } from '../attributes/bag.js';
 import { MapBag } from '../attributes/bag.js';
 import type { ReferencedAttribute } from '../attributes/referenced.js';
 import { Duration, type AttributeValue, type StringMap } from '../attributes/types.js';
 import type { Vocabulary } from '../attributes/vocabulary.js';
-import type { CheckResponse, QuotaRequest } from '../runtime/dispatch.js';
+import type { CheckResponse, QuotaRequest, ReleaseResponse } from '../runtime/dispatch.js';
 
 export interface WireDuration { seconds?: number | string; nanos?: number }
 export interface WireValue {
@@ -20,8 +21,10 @@ export interface WireStatus { code?: number; message?: string }
 export interface WireCheckRequest { attributes?: WireAttributes; quotas?: Record<string, { amount?: number | string; bestEffort?: boolean }>; deduplicationId?: string }
 export interface WireCheckResponse {
   precondition?: { status?: WireStatus; validDuration?: WireDuration; validUseCount?: number; referencedAttributes?: WireReferenced[] };
-  quotas?: Record<string, { validDuration?: WireDuration; grantedAmount?: number | string; status?: WireStatus; referencedAttributes?: WireReferenced[] }>;
+  quotas?: Record<string, { validDuration?: WireDuration; grantedAmount?: number | string; status?: WireStatus; referencedAttributes?: WireReferenced[]; allocation?: boolean }>;
 }
+export interface WireReleaseRequest { attributes?: WireAttributes; quotas?: Record<string, number | string>; deduplicationId?: string }
+export interface WireReleaseResponse { quotas?: Record<string, { releasedAmount?: number | string; status?: WireStatus }> }
 
 const msToWire = (ms: number): WireDuration => {
   const whole = Math.floor(ms / 1000);
@@ -82,7 +85,7 @@ const refToWire = (r: ReferencedAttribute): WireReferenced => ({ name: r.name, m
 export function encodeCheckResponse(r: CheckResponse): WireCheckResponse {
   const quotas: WireCheckResponse['quotas'] = {};
   for (const [name, q] of Object.entries(r.quotas)) {
-    quotas[name] = { validDuration: msToWire(q.validDurationMs), grantedAmount: q.grantedAmount, status: q.status, referencedAttributes: q.referencedAttributes.map(refToWire) };
+    quotas[name] = { validDuration: msToWire(q.validDurationMs), grantedAmount: q.grantedAmount, status: q.status, referencedAttributes: q.referencedAttributes.map(refToWire), allocation: q.allocation === true };
   }
   return {
     precondition: { status: r.status, validDuration: msToWire(r.validDurationMs), validUseCount: r.validUseCount, referencedAttributes: r.referencedAttributes.map(refToWire) },
@@ -101,6 +104,32 @@ export function decodeCheckResponse(w: WireCheckResponse): CheckResponse {
   const quotas: CheckResponse['quotas'] = {};
   for (const [name, q] of Object.entries(w.quotas ?? {})) {
     quotas[name] = { status: { code: q.status?.code ?? 0, message: q.status?.message ?? '' }, grantedAmount: Number(q.grantedAmount ?? 0), validDurationMs: wireToMs(q.validDuration), referencedAttributes: refs(q.referencedAttributes) };
+    if (q.allocation) quotas[name].allocation = true;
   }
   return { status: { code: p.status?.code ?? 0, message: p.status?.message ?? '' }, validDurationMs: wireToMs(p.validDuration), validUseCount: p.validUseCount ?? 0, referencedAttributes: refs(p.referencedAttributes), quotas };
+}
+
+/** Release amounts as sent; a negative or non-numeric amount is the client's mistake, named. */
+export function decodeReleaseQuotas(wire: WireReleaseRequest['quotas']): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, a] of Object.entries(wire ?? {})) {
+    const n = Number(a ?? 0);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`quotas["${name}"]: ${String(a)} is not an amount to release (use a whole number ≥ 0)`);
+    out[name] = n;
+  }
+  return out;
+}
+
+export function encodeReleaseResponse(r: ReleaseResponse): WireReleaseResponse {
+  const quotas: NonNullable<WireReleaseResponse['quotas']> = {};
+  for (const [name, q] of Object.entries(r.quotas)) quotas[name] = { releasedAmount: q.releasedAmount, status: q.status };
+  return { quotas };
+}
+
+export function decodeReleaseResponse(w: WireReleaseResponse): ReleaseResponse {
+  const quotas: ReleaseResponse['quotas'] = {};
+  for (const [name, q] of Object.entries(w.quotas ?? {})) {
+    quotas[name] = { status: { code: q.status?.code ?? 0, message: q.status?.message ?? '' }, releasedAmount: Number(q.releasedAmount ?? 0) };
+  }
+  return { quotas };
 }

@@ -1,4 +1,4 @@
-// Check, quota and report over one configuration: which rules match a bag, which instances they
+// Check, quota, release and report over one configuration: which rules match a bag, which instances they
 // build, which adapters those go to, and how the answers combine (the first denial wins; cache
 // hints are the minimum over every adapter that answered).
 import type { AttributeBag } from '../attributes/bag.js';
@@ -17,6 +17,18 @@ export interface QuotaResult {
   grantedAmount: number;
   validDurationMs: number;
   referencedAttributes: ReferencedAttribute[];
+  /** Some adapter counts this quota as an allocation: held until Release, never to be prefetched. */
+  allocation?: boolean;
+}
+
+export interface ReleaseResult {
+  status: Status;
+  /** The most any handler gave back (0 when none held any: a rate quota, or nothing in use). */
+  releasedAmount: number;
+}
+
+export interface ReleaseResponse {
+  quotas: Record<string, ReleaseResult>;
 }
 
 export interface CheckResponse {
@@ -51,7 +63,9 @@ export class Dispatcher {
         const adapter = this.adapters.get(action.handler.key);
         for (const inst of action.instances) {
           if (inst.template.variety === 'QUOTA') {
-            quotaActions.push({ rule, action });
+            // Once per action: #quota walks the action's instances itself, and an action listing
+            // two quota instances must not charge each of them twice.
+            if (quotaActions[quotaActions.length - 1]?.action !== action) quotaActions.push({ rule, action });
             continue;
           }
           if (inst.template.variety !== 'CHECK' || !adapter?.check) continue;
@@ -93,6 +107,7 @@ export class Dispatcher {
     let granted = req.amount;
     let validDurationMs = DEFAULT_VALID_DURATION_MS;
     let applied = false;
+    let allocation = false;
     for (const { action } of actions) {
       const adapter = this.adapters.get(action.handler.key);
       for (const inst of action.instances) {
@@ -104,6 +119,7 @@ export class Dispatcher {
           applied = true;
           granted = Math.min(granted, g.grantedAmount);
           validDurationMs = Math.min(validDurationMs, g.validDurationMs);
+          if (g.allocation) allocation = true;
         } catch (e) {
           this.log(`handler ${action.handler.key}: quota failed: ${(e as Error).message}`);
           return { status: { code: CODE.UNAVAILABLE, message: `${action.handler.name}.${action.handler.namespace}: ${(e as Error).message}` }, grantedAmount: 0, validDurationMs: 0, referencedAttributes: tracker.list() };
@@ -112,7 +128,47 @@ export class Dispatcher {
     }
     const exhausted = applied && (req.bestEffort ? granted === 0 : granted < req.amount);
     const status = exhausted ? { code: CODE.RESOURCE_EXHAUSTED, message: `quota ${name} is exhausted` } : OK_STATUS;
-    return { status, grantedAmount: granted, validDurationMs, referencedAttributes: tracker.list() };
+    const result: QuotaResult = { status, grantedAmount: granted, validDurationMs, referencedAttributes: tracker.list() };
+    if (allocation) result.allocation = true;
+    return result;
+  }
+
+  /**
+   * Gives back allocation quota (Istio's ReleaseBestEffort): the rules matching the bag, and the
+   * quota instances' dimensions built from it, exactly as Check resolved them, so a Release with
+   * the Check's bag reaches the counter the Check charged. Rate quotas release nothing.
+   */
+  async release(bag: AttributeBag, quotas: Readonly<Record<string, number>>, dedupId: string): Promise<ReleaseResponse> {
+    const out: Record<string, ReleaseResult> = {};
+    const wanted = Object.keys(quotas);
+    if (wanted.length === 0) return { quotas: out };
+    const actions: CompiledAction[] = [];
+    for (const rule of this.config.rules) if (this.#matches(rule, bag)) actions.push(...rule.actions);
+    await Promise.all(wanted.map(async (name) => {
+      const amount = Math.max(0, quotas[name]!);
+      let released = 0;
+      let status: Status = OK_STATUS;
+      for (const action of actions) {
+        const adapter = this.adapters.get(action.handler.key);
+        for (const inst of action.instances) {
+          if (inst.template.variety !== 'QUOTA' || inst.name !== name || !adapter?.release) continue;
+          const built = inst.params.build(bag);
+          if (!built.ok) {
+            if (status.code === CODE.OK) status = { code: CODE.INTERNAL, message: `instance ${inst.name}.${inst.namespace}: ${built.error}` };
+            continue;
+          }
+          try {
+            const r = await adapter.release({ name: inst.name, namespace: inst.namespace, template: 'quota', fields: built.fields }, { amount, dedupId });
+            released = Math.max(released, r.releasedAmount);
+          } catch (e) {
+            this.log(`handler ${action.handler.key}: release failed: ${(e as Error).message}`);
+            if (status.code === CODE.OK) status = { code: CODE.UNAVAILABLE, message: `${action.handler.name}.${action.handler.namespace}: ${(e as Error).message}` };
+          }
+        }
+      }
+      out[name] = { status, releasedAmount: released };
+    }));
+    return { quotas: out };
   }
 
   async report(bags: readonly AttributeBag[]): Promise<void> {

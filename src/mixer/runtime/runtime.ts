@@ -8,7 +8,7 @@ import { STANDARD_VOCABULARY, type Vocabulary } from '../attributes/vocabulary.j
 import type { Adapter } from '../adapters/adapter.js';
 import { adapterNamed } from '../adapters/catalog.js';
 import { buildConfig, type HandlerDef } from './config.js';
-import { Dispatcher, type CheckResponse, type QuotaRequest } from './dispatch.js';
+import { Dispatcher, type CheckResponse, type QuotaRequest, type ReleaseResponse } from './dispatch.js';
 
 const POLICY_KINDS = new Set(['handler', 'instance', 'rule']);
 
@@ -46,6 +46,11 @@ export class MixerRuntime {
 
   check(bag: AttributeBag, quotas: Readonly<Record<string, QuotaRequest>> = {}, dedupId = ''): Promise<CheckResponse> {
     return this.#dispatcher.check(bag, quotas, dedupId);
+  }
+
+  /** Gives back allocation quota a Check granted (dispatch.ts). */
+  release(bag: AttributeBag, quotas: Readonly<Record<string, number>>, dedupId = ''): Promise<ReleaseResponse> {
+    return this.#dispatcher.release(bag, quotas, dedupId);
   }
 
   report(bags: readonly AttributeBag[]): Promise<void> {

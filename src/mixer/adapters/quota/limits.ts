@@ -5,14 +5,18 @@ import { parseDuration } from '../../../api/fields/duration.js';
 import { valueText } from '../../expr/values.js';
 import type { Instance } from '../adapter.js';
 import { refMatches } from '../refs.js';
-import type { QuotaLimit, RateLimitAlgorithm } from './params.js';
+import { windowMs as windowOf, type QuotaLimit, type RateLimitAlgorithm } from './params.js';
+
+/** How a limit counts: a rate per window, or ALLOCATION (held until released; no window). */
+export type QuotaAlgorithm = RateLimitAlgorithm | 'ALLOCATION';
 
 export interface ResolvedLimit {
   quota: string;
   maxAmount: number;
+  /** 0 for ALLOCATION. */
   windowMs: number;
   bucketMs: number;
-  algorithm: RateLimitAlgorithm;
+  algorithm: QuotaAlgorithm;
   /** Stable identity of the counter: quota name plus sorted dimensions. */
   key: string;
 }
@@ -24,8 +28,9 @@ export function resolveLimit(limits: readonly QuotaLimit[], instance: Instance):
   const raw = (instance.fields.dimensions ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(raw)) dims[k] = valueText(v as never);
   const o = q.overrides?.find((ov) => Object.entries(ov.dimensions).every(([k, v]) => dims[k] === v));
-  const windowMs = parseDuration(o?.validDuration ?? q.validDuration) as number;
-  const algorithm = q.rateLimitAlgorithm ?? 'FIXED_WINDOW';
+  // An override's own validDuration wins (its "0s" makes an allocation limit); unset, the quota's.
+  const windowMs = windowOf(o?.validDuration ?? q.validDuration);
+  const algorithm: QuotaAlgorithm = windowMs === 0 ? 'ALLOCATION' : q.rateLimitAlgorithm ?? 'FIXED_WINDOW';
   const bucketMs = algorithm === 'ROLLING_WINDOW' ? (q.bucketDuration ? (parseDuration(q.bucketDuration) as number) : Math.max(1, Math.floor(windowMs / 10))) : windowMs;
   const sorted = Object.keys(dims).sort().map((k) => [k, dims[k]]);
   return { quota: `${instance.name}.${instance.namespace}`, maxAmount: o?.maxAmount ?? q.maxAmount, windowMs, bucketMs, algorithm, key: `${instance.name}.${instance.namespace}|${JSON.stringify(sorted)}` };

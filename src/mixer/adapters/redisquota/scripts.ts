@@ -1,7 +1,7 @@
 // The Lua scripts redisquota runs: each allocation is one script, so read-check-increment is
 // atomic across every Mixer replica sharing the server. Keys: KEYS[1] the counter, KEYS[2] the
 // dedup record. ARGV: amount, maxAmount, windowMs, bestEffort (1/0), dedupTtlMs (0: none), bucketMs.
-// Both return {granted, validDurationMs}.
+// All three allocating scripts return {granted, validDurationMs}.
 
 const DEDUP = `
 local dedupTtl = tonumber(ARGV[5])
@@ -59,4 +59,32 @@ local granted = grantFrom(max - used)
 if granted > 0 then redis.call('HINCRBY', KEYS[1], tostring(current), granted) end
 redis.call('PEXPIRE', KEYS[1], window + bucket)
 return remember(granted, bucket)
+`;
+
+/**
+ * An allocation quota: KEYS[1] holds the amount in use (no expiry — it goes down by Release),
+ * so a grant here is charged until some replica releases it.
+ */
+export const ALLOCATION_SCRIPT = `${DEDUP}
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local granted = grantFrom(max - used)
+if granted > 0 then redis.call('INCRBY', KEYS[1], granted) end
+return remember(granted, 0)
+`;
+
+/**
+ * Gives back up to ARGV[1] of an allocation (never below zero). KEYS[1] the counter, KEYS[2]
+ * the release's dedup record; ARGV[2] dedupTtlMs (0: none). Returns the amount released.
+ */
+export const RELEASE_SCRIPT = `
+local dedupTtl = tonumber(ARGV[2])
+if dedupTtl > 0 then
+  local prior = redis.call('GET', KEYS[2])
+  if prior then return tonumber(prior) end
+end
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local released = math.max(0, math.min(used, tonumber(ARGV[1])))
+if used - released > 0 then redis.call('DECRBY', KEYS[1], released) else redis.call('DEL', KEYS[1]) end
+if dedupTtl > 0 then redis.call('SET', KEYS[2], released, 'PX', dedupTtl) end
+return released
 `;

@@ -11,7 +11,8 @@
 //   cache: {max_entries}, quota_prefetch: {max_amount}, report_batch: {max_entries, flush_interval_ms}
 //
 // A route's typed_per_filter_config (ServiceConfig) may set disable_check_calls and
-// disable_report_calls for that route.
+// disable_report_calls for that route. Nothing here says whether a quota is a rate or an
+// allocation: Mixer's Check answer does, and the filter releases allocation quota at stream end.
 import type { AttributeValue } from '../../../mixer/attributes/types.js';
 import type { Fields } from '../stream.js';
 import { asFields, bool, checkType, list, message, reject, str } from './config-fields.js';
