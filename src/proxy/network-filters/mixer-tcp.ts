@@ -9,9 +9,10 @@
 // already terminated when the filter runs, so it checks at once — which also lets server-first
 // protocols (the server speaks first: MySQL, SMTP) work through it.
 import { CODE } from '../../mixer/adapters/status.js';
-import { sharedMixerClient, type MixerClient } from '../../mixerclient/index.js';
+import { sharedMixerClient, type MixerClient, type QuotaRequirement } from '../../mixerclient/index.js';
 import type { DownstreamConnection, NetworkFilter, NetworkFilterContext, NetworkFilterFactory, NetworkFilterStatus } from './filter.js';
 import { ConnectionAttributes } from './mixer-tcp-attributes.js';
+import { mixerClientOptions } from '../http/filters/mixer-config.js';
 import { MIXER_TCP_FILTER_TYPE, readMixerTcpConfig, type MixerTcpConfig } from './mixer-tcp-config.js';
 
 export { MIXER_TCP_FILTER_TYPE } from './mixer-tcp-config.js';
@@ -30,9 +31,17 @@ class MixerTcpFilter implements NetworkFilter {
     const attributes = new ConnectionAttributes(conn, this.config.attributes);
     let timer: NodeJS.Timeout | undefined;
     let closed = false;
+    // Allocation quota (a quota with no validDuration) the Check granted: held while the
+    // connection lives, so `maxAmount: N` bounds the open connections, and given back at close.
+    let held: readonly QuotaRequirement[] | undefined;
+    const release = (): void => {
+      if (held) this.client.release(attributes.check(), held).catch(() => { /* counted and logged by the client */ });
+      held = undefined;
+    };
     conn.socket.once('close', () => {
       closed = true;
       clearInterval(timer);
+      release();
       if (this.reports) this.client.report(attributes.report('close'));
     });
     const open = (): NetworkFilterStatus => {
@@ -48,7 +57,12 @@ class MixerTcpFilter implements NetworkFilter {
     if (!this.checks) return open();
     return this.client.check(attributes.check(), this.config.quotas).then((outcome) => {
       attributes.checkHit = outcome.source === 'cache';
-      if (outcome.status.code === CODE.OK) return open();
+      if (outcome.status.code === CODE.OK) {
+        held = outcome.allocations;
+        // Closed while the Check was out: nothing will hold the allocation, give it back now.
+        if (closed) release();
+        return open();
+      }
       attributes.checkError = outcome.status;
       return 'stop';
     });
@@ -59,16 +73,7 @@ export const mixerTcpFilter: NetworkFilterFactory = {
   typeUrl: MIXER_TCP_FILTER_TYPE,
   create(config: Record<string, unknown>, ctx: NetworkFilterContext): NetworkFilter {
     const c = readMixerTcpConfig(config);
-    const client = sharedMixerClient({
-      checkServer: c.disableCheck ? '' : c.checkServer,
-      reportServer: c.disableReport ? '' : c.reportServer,
-      failOpen: c.failOpen,
-      timeoutMs: c.timeoutMs,
-      cacheMaxEntries: c.cacheMaxEntries,
-      quotaMaxPrefetch: c.quotaMaxPrefetch,
-      reportBatchMaxEntries: c.reportBatchMaxEntries,
-      reportBatchFlushMs: c.reportBatchFlushMs,
-    }, ctx.log);
+    const client = sharedMixerClient(mixerClientOptions(c), ctx.log);
     return new MixerTcpFilter(c, client);
   },
 };

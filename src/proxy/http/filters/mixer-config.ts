@@ -14,6 +14,7 @@
 // disable_report_calls for that route. Nothing here says whether a quota is a rate or an
 // allocation: Mixer's Check answer does, and the filter releases allocation quota at stream end.
 import type { AttributeValue } from '../../../mixer/attributes/types.js';
+import type { MixerClientOptions } from '../../../mixerclient/index.js';
 import type { Fields } from '../stream.js';
 import { asFields, bool, checkType, list, message, reject, str } from './config-fields.js';
 
@@ -66,6 +67,20 @@ function attributes(value: unknown, field: string): Record<string, AttributeValu
     else reject(at, 'must be a string, number, boolean or a map of strings');
   }
   return out;
+}
+
+/** The Mixer client a filter with this config uses (shared per setup by mixerclient/shared.ts); the HTTP and TCP filters both ask here. */
+export function mixerClientOptions(c: MixerFilterConfig): Omit<MixerClientOptions, 'log' | 'now'> {
+  return {
+    checkServer: c.disableCheck ? '' : c.checkServer,
+    reportServer: c.disableReport ? '' : c.reportServer,
+    failOpen: c.failOpen,
+    timeoutMs: c.timeoutMs,
+    cacheMaxEntries: c.cacheMaxEntries,
+    quotaMaxPrefetch: c.quotaMaxPrefetch,
+    reportBatchMaxEntries: c.reportBatchMaxEntries,
+    reportBatchFlushMs: c.reportBatchFlushMs,
+  };
 }
 
 export function readMixerConfig(config: Fields): MixerFilterConfig {

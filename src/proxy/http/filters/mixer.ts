@@ -21,7 +21,7 @@ import { unwrapTypedStruct } from '../hcm-config.js';
 import type { StreamSummary } from '../observer.js';
 import type { Fields, HttpStream } from '../stream.js';
 import { ReportedAttributes, RequestBag, requestBagFactory } from './mixer-attributes.js';
-import { MIXER_FILTER_TYPE, readMixerConfig, readMixerRouteConfig, type MixerFilterConfig, type MixerRouteConfig } from './mixer-config.js';
+import { MIXER_FILTER_TYPE, mixerClientOptions, readMixerConfig, readMixerRouteConfig, type MixerFilterConfig, type MixerRouteConfig } from './mixer-config.js';
 import { mostSpecific } from './per-route.js';
 
 export { MIXER_FILTER_TYPE, MIXER_PER_ROUTE_TYPE, MIXER_FILTER_NAME } from './mixer-config.js';
@@ -140,16 +140,7 @@ export const mixerFilter: HttpFilterFactory = {
   typeUrl: MIXER_FILTER_TYPE,
   create(config: Fields, ctx: FilterContext): HttpFilter {
     const c = readMixerConfig(config);
-    const client = sharedMixerClient({
-      checkServer: c.disableCheck ? '' : c.checkServer,
-      reportServer: c.disableReport ? '' : c.reportServer,
-      failOpen: c.failOpen,
-      timeoutMs: c.timeoutMs,
-      cacheMaxEntries: c.cacheMaxEntries,
-      quotaMaxPrefetch: c.quotaMaxPrefetch,
-      reportBatchMaxEntries: c.reportBatchMaxEntries,
-      reportBatchFlushMs: c.reportBatchFlushMs,
-    }, ctx.log);
+    const client = sharedMixerClient(mixerClientOptions(c), ctx.log);
     return new MixerFilter(c, client, ctx);
   },
   validatePerRoute(config: Fields): void {
