@@ -18,11 +18,13 @@ export interface CountingMixer {
   close(): Promise<void>;
 }
 
-export async function startCountingMixer(config: string): Promise<CountingMixer> {
-  const loaded = loadText(config, 'mixer.yaml');
-  if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
-  const runtime = new CountingRuntime({ log: () => {} });
-  await runtime.apply(loaded.resources.map((r) => r.resource));
+/** Applies `config` (Mixer YAML, may be empty) to `runtime` and serves it on a loopback port. */
+async function serve(runtime: MixerRuntime, config: string): Promise<{ address: string; close(): Promise<void> }> {
+  if (config !== '') {
+    const loaded = loadText(config, 'mixer.yaml');
+    if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
+    await runtime.apply(loaded.resources.map((r) => r.resource));
+  }
   let server: MixerServer;
   try {
     server = await startMixerServer(runtime, '127.0.0.1', 0);
@@ -32,12 +34,16 @@ export async function startCountingMixer(config: string): Promise<CountingMixer>
   }
   return {
     address: `127.0.0.1:${server.port}`,
-    checks: () => runtime.checks,
     async close() {
       await server.close();
       await runtime.close();
     },
   };
+}
+
+export async function startCountingMixer(config: string): Promise<CountingMixer> {
+  const runtime = new CountingRuntime({ log: () => {} });
+  return { ...(await serve(runtime, config)), checks: () => runtime.checks };
 }
 
 class RecordingRuntime extends MixerRuntime {
@@ -58,26 +64,7 @@ export interface RecordingMixer {
 /** A real Mixer whose runtime keeps the bags each Report decoded to. */
 export async function startRecordingMixer(config = ''): Promise<RecordingMixer> {
   const runtime = new RecordingRuntime({ log: () => {} });
-  if (config !== '') {
-    const loaded = loadText(config, 'mixer.yaml');
-    if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
-    await runtime.apply(loaded.resources.map((r) => r.resource));
-  }
-  let server: MixerServer;
-  try {
-    server = await startMixerServer(runtime, '127.0.0.1', 0);
-  } catch (e) {
-    await runtime.close();
-    throw e;
-  }
-  return {
-    address: `127.0.0.1:${server.port}`,
-    reported: () => runtime.reported,
-    async close() {
-      await server.close();
-      await runtime.close();
-    },
-  };
+  return { ...(await serve(runtime, config)), reported: () => runtime.reported };
 }
 
 /** A bag as plain comparable data: dates and durations as tagged ms, bytes as arrays, maps by sorted key. */
